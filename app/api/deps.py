@@ -1,0 +1,20 @@
+"""Dependencies shared by the routers."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request, Response
+from sqlalchemy import Engine
+
+
+def get_engine(request: Request) -> Engine:
+    """The engine lives in application state (set by the lifespan), so tests can swap it."""
+    return request.app.state.engine  # type: ignore[no-any-return]
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+
+DATASET_VERSION_HEADER = "X-Dataset-Version"
+
+
+def stamp_version(response: Response, version: int) -> None:
+    response.headers[DATASET_VERSION_HEADER] = str(version)

@@ -1,0 +1,9 @@
+"""Version 1 of the API: additive changes only."""
+
+from fastapi import APIRouter
+
+from app.api.v1 import councils, members, observers, partners, reform_areas, sources
+
+router = APIRouter(prefix="/v1")
+for module in (members, observers, partners, councils, reform_areas, sources):
+    router.include_router(module.router)

@@ -1,0 +1,46 @@
+"""Settings, read once from ``CICA_*`` environment variables (and an optional ``.env``)."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CICA_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///./cica.db",
+        description="SQLAlchemy URL. `postgresql://` URLs use the psycopg 3 driver.",
+    )
+    db_pool_size: int = Field(default=5, ge=1, description="Connections kept per process.")
+    db_max_overflow: int = Field(default=10, ge=0, description="Extra connections under load.")
+    db_pool_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds to wait for a pooled connection before a 503."
+    )
+    sources_dir: Path | None = Field(
+        default=None,
+        description="Directory of the source documents, for `check-sources` without an argument.",
+    )
+    log_level: str = Field(default="info", description="uvicorn / application log level.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _use_psycopg3(cls, value: str) -> str:
+        """Plain ``postgresql://`` URLs would pick psycopg2, which is not installed."""
+        for prefix in ("postgresql://", "postgres://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix) :]
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

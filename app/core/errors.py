@@ -1,0 +1,174 @@
+"""RFC 9457 problem details: the project's error classes and the handlers that render them.
+
+Services raise these classes (never `HTTPException`); one handler turns them into
+`application/problem+json`. Unexpected exceptions become a bare 500 with no internals.
+"""
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger("app.errors")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://cica-data-api.example/problems/"
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="Where the problem is: `query.limit`, `path.member_id`, ...")
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = Field(examples=[PROBLEM_TYPE_BASE + "not-found"])
+    title: str = Field(examples=["Not Found"])
+    status: int = Field(examples=[404])
+    detail: str = Field(examples=["No member state with id 'XX'."])
+    instance: str = Field(examples=["/v1/members/XX"])
+    errors: list[FieldError] | None = Field(
+        default=None, description="Per-field problems, for validation errors."
+    )
+
+
+class ProblemError(Exception):
+    """Base of the project's errors: each subclass carries its status and problem type."""
+
+    status: int = 500
+    slug: str = "internal-error"
+
+    def __init__(self, detail: str, *, errors: list[FieldError] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+
+
+class BadRequest(ProblemError):
+    status, slug = 400, "bad-request"
+
+
+class NotFound(ProblemError):
+    status, slug = 404, "not-found"
+
+
+class NotAcceptable(ProblemError):
+    status, slug = 406, "not-acceptable"
+
+
+class Unprocessable(ProblemError):
+    status, slug = 422, "validation-error"
+
+
+class ServiceUnavailable(ProblemError):
+    status, slug = 503, "service-unavailable"
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    detail: str,
+    *,
+    slug: str | None = None,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    title = HTTPStatus(status).phrase
+    problem = Problem(
+        type=PROBLEM_TYPE_BASE + (slug or title.lower().replace(" ", "-")),
+        title=title,
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        errors=errors,
+    )
+    return JSONResponse(
+        problem.model_dump(exclude_none=True),
+        status_code=status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+async def _problem_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ProblemError)
+    return problem_response(request, exc.status, exc.detail, slug=exc.slug, errors=exc.errors)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    unknown = [e["loc"][-1] for e in exc.errors() if e["type"] == "extra_forbidden" and e["loc"][0] == "query"]
+    if unknown:
+        names = ", ".join(sorted(str(name) for name in unknown))
+        return problem_response(
+            request,
+            400,
+            f"Unknown query parameter(s): {names}.",
+            slug="unknown-parameter",
+            errors=[FieldError(field=f"query.{name}", message="unknown parameter") for name in unknown],
+        )
+    errors = [FieldError(field=_location(e["loc"]), message=e["msg"]) for e in exc.errors()]
+    summary = "; ".join(f"{e.field}: {e.message}" for e in errors)
+    return problem_response(
+        request, 422, f"Invalid request: {summary}", slug="validation-error", errors=errors
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    status = exc.status_code
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(status).phrase
+    if status == 404 and detail == "Not Found":
+        detail = f"No route matches {request.url.path}."
+    elif status == 405:
+        detail = f"{request.method} is not allowed on {request.url.path}."
+    return problem_response(request, status, detail, headers=getattr(exc, "headers", None))
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    logger.error("database unavailable: %s", type(exc).__name__)
+    return problem_response(
+        request,
+        503,
+        "The database is unavailable or busy; try again shortly.",
+        slug="service-unavailable",
+        headers={"Retry-After": "1"},
+    )
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem_response(request, 500, "An unexpected error occurred.", slug="internal-error")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ProblemError, _problem_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(PoolTimeoutError, _database_unavailable)
+    app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` entries declaring problem+json errors in OpenAPI."""
+    return {
+        status: {
+            "model": Problem,
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_MEDIA_TYPE: {}},
+        }
+        for status in statuses
+    }

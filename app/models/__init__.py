@@ -1,0 +1,21 @@
+"""Table models and API schemas. Importing this package registers every table."""
+
+from app.models.citation import Citation
+from app.models.council import Council
+from app.models.dataset import DatasetVersion
+from app.models.partner import Partnership
+from app.models.party import Organization, State, StatusPeriod
+from app.models.reform_area import ReformArea
+from app.models.source import Source
+
+__all__ = [
+    "Citation",
+    "Council",
+    "DatasetVersion",
+    "Organization",
+    "Partnership",
+    "ReformArea",
+    "Source",
+    "State",
+    "StatusPeriod",
+]

@@ -1,0 +1,89 @@
+"""CICA's councils and other bodies: policy-making, working, executive and advisory."""
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import Field as PydanticField
+from sqlalchemy import JSON, CheckConstraint, Column, Date, DateTime, Text
+from sqlmodel import Field, SQLModel
+
+from app.models.base import NamedInput, PartialDate, Slug, utc_now
+from app.models.citation import CitationCreate, CitationPublic
+
+CouncilKind = Literal[
+    "summit-council",
+    "ministerial-council",
+    "committee",
+    "working-group",
+    "secretariat",
+    "post",
+    "advisory-council",
+    "fund",
+    "forum",
+    "network",
+    "platform",
+]
+CouncilStatus = Literal["established", "proposed", "planned"]
+COUNCIL_KINDS: tuple[str, ...] = CouncilKind.__args__  # type: ignore[attr-defined]
+COUNCIL_STATUSES: tuple[str, ...] = CouncilStatus.__args__  # type: ignore[attr-defined]
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return "{} IN ({})".format(column, ", ".join(f"'{v}'" for v in values))
+
+
+class Council(SQLModel, table=True):
+    __tablename__ = "councils"
+    __table_args__ = (
+        CheckConstraint(_in("kind", COUNCIL_KINDS), name="kind"),
+        CheckConstraint(_in("status", COUNCIL_STATUSES), name="status"),
+    )
+
+    id: str = Field(primary_key=True, max_length=80)
+    names: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
+    acronym: str | None = Field(default=None, max_length=40)
+    aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    kind: str = Field(max_length=40, index=True)
+    status: str = Field(max_length=20, index=True)
+    established: str | None = Field(default=None, max_length=10)
+    established_date: dt.date | None = Field(default=None, sa_column=Column(Date))
+    proposed: str | None = Field(default=None, max_length=10)
+    proposed_by: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    seat: str | None = Field(default=None, max_length=80)
+    description: str | None = Field(default=None, sa_column=Column(Text))
+    updated_at: dt.datetime = Field(
+        default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class CouncilCreate(NamedInput):
+    id: Slug
+    kind: CouncilKind
+    status: CouncilStatus
+    established: PartialDate | None = None
+    proposed: PartialDate | None = None
+    proposed_by: list[str] = PydanticField(
+        default_factory=list, description="ISO alpha-2 codes of the states that proposed it."
+    )
+    seat: str | None = None
+    description: str | None = None
+    sources: list[CitationCreate] = PydanticField(min_length=1)
+
+
+class CouncilPublic(SQLModel):
+    id: str = PydanticField(examples=["youth-council"])
+    name: str = PydanticField(examples=["CICA Youth Council"])
+    names: dict[str, str]
+    acronym: str | None = PydanticField(examples=["YCICA"])
+    aliases: list[str]
+    kind: str = PydanticField(examples=["advisory-council"])
+    status: str = PydanticField(
+        description="`established`, `proposed` or `planned`.", examples=["established"]
+    )
+    established: str | None = PydanticField(examples=["2022"])
+    proposed: str | None
+    proposed_by: list[str] = PydanticField(description="ISO alpha-2 codes of the proposing states.")
+    seat: str | None = PydanticField(examples=["Astana"])
+    description: str | None
+    sources: list[CitationPublic]
+    updated_at: dt.datetime

@@ -1,0 +1,44 @@
+"""Member states: input (seed) and public schemas. Storage is `State` + `StatusPeriod`."""
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, field_validator
+from sqlmodel import SQLModel
+
+from app.models.base import StrictInput
+from app.models.citation import CitationCreate, CitationPublic
+from app.models.party import StatusPeriodInput, StatusPeriodPublic, check_history
+
+
+class MemberCreate(StrictInput):
+    id: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code.")
+    names: dict[str, str] = Field(
+        default_factory=dict, description="Overrides of pycountry's names, e.g. a short common name."
+    )
+    founding_member: bool = False
+    history: Annotated[list[StatusPeriodInput], AfterValidator(check_history)] = Field(min_length=1)
+    sources: list[CitationCreate] = Field(min_length=1)
+
+    @field_validator("history")
+    @classmethod
+    def _was_a_member(cls, history: list[StatusPeriodInput]) -> list[StatusPeriodInput]:
+        if not any(p.status == "member" for p in history):
+            raise ValueError("a member's history needs a `member` period")
+        return history
+
+
+class MemberPublic(SQLModel):
+    id: str = Field(description="ISO 3166-1 alpha-2 code.", examples=["KZ"])
+    iso_alpha3: str = Field(examples=["KAZ"])
+    iso_numeric: str = Field(examples=["398"])
+    name: str = Field(examples=["Kazakhstan"])
+    names: dict[str, str] = Field(examples=[{"en": "Kazakhstan", "ru": "Казахстан"}])
+    status: str = Field(description="Status on the day asked (`as_of`), else today.", examples=["member"])
+    joined: str | None = Field(
+        description="When membership began, at the precision a source gives.", examples=["1999"]
+    )
+    founding_member: bool = Field(description="Among the states that founded CICA in 1999.")
+    history: list[StatusPeriodPublic]
+    sources: list[CitationPublic]
+    updated_at: dt.datetime

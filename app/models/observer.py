@@ -1,0 +1,52 @@
+"""Observers and applicants: states and international organizations."""
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, model_validator
+from sqlmodel import SQLModel
+
+from app.models.base import StrictInput
+from app.models.citation import CitationCreate, CitationPublic
+from app.models.party import StatusPeriodInput, StatusPeriodPublic, check_history
+
+PartyType = Literal["state", "organization"]
+
+
+class ObserverCreate(StrictInput):
+    id: str = Field(
+        pattern=r"^([A-Z]{2}|[a-z0-9]+(-[a-z0-9]+)*)$",
+        description="ISO alpha-2 code for a state, a lowercase slug for an organization.",
+    )
+    type: PartyType
+    names: dict[str, str] = Field(default_factory=dict)
+    acronym: str | None = None
+    aliases: list[str] = Field(default_factory=list)
+    history: Annotated[list[StatusPeriodInput], AfterValidator(check_history)] = Field(min_length=1)
+    sources: list[CitationCreate] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _id_matches_type(self) -> "ObserverCreate":
+        is_state_code = len(self.id) == 2 and self.id.isupper()
+        if (self.type == "state") != is_state_code:
+            raise ValueError("a state's id is its ISO alpha-2 code; an organization's a lowercase slug")
+        if self.type == "organization" and not self.names.get("en"):
+            raise ValueError("an organization needs an English name (`names.en`)")
+        if any(p.status == "member" for p in self.history):
+            raise ValueError("a member belongs in members.toml, with its observer years in its history")
+        return self
+
+
+class ObserverPublic(SQLModel):
+    id: str = Field(examples=["JP"])
+    type: PartyType = Field(examples=["state"])
+    name: str = Field(examples=["Japan"])
+    names: dict[str, str]
+    acronym: str | None = Field(examples=["OSCE"])
+    aliases: list[str]
+    iso_alpha3: str | None = Field(description="States only.", examples=["JPN"])
+    status: str = Field(description="`observer` or `applicant`, on the day asked.", examples=["observer"])
+    since: str | None = Field(description="When the current status began, if a source says.")
+    history: list[StatusPeriodPublic]
+    sources: list[CitationPublic]
+    updated_at: dt.datetime

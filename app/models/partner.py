@@ -1,0 +1,66 @@
+"""Partner organizations: international organizations CICA cooperates with."""
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import Field as PydanticField
+from sqlalchemy import CheckConstraint, Column, Date, DateTime, Text
+from sqlmodel import Field, SQLModel
+
+from app.models.base import NamedInput, PartialDate, Slug, utc_now
+from app.models.citation import CitationCreate, CitationPublic
+
+Relationship = Literal["memorandum-of-understanding", "agreement", "cooperation"]
+PartnershipStatus = Literal["active", "in-preparation"]
+RELATIONSHIPS: tuple[str, ...] = Relationship.__args__  # type: ignore[attr-defined]
+PARTNERSHIP_STATUSES: tuple[str, ...] = PartnershipStatus.__args__  # type: ignore[attr-defined]
+
+
+class Partnership(SQLModel, table=True):
+    __tablename__ = "partnerships"
+    __table_args__ = (
+        CheckConstraint(
+            "relationship IN ({})".format(", ".join(f"'{r}'" for r in RELATIONSHIPS)),
+            name="relationship",
+        ),
+        CheckConstraint(
+            "status IN ({})".format(", ".join(f"'{s}'" for s in PARTNERSHIP_STATUSES)),
+            name="status",
+        ),
+    )
+
+    organization_id: str = Field(primary_key=True, foreign_key="organizations.id", max_length=80)
+    relationship: str = Field(max_length=40)
+    status: str = Field(max_length=20)
+    since: str | None = Field(default=None, max_length=10)
+    since_date: dt.date | None = Field(default=None, sa_column=Column(Date))
+    document: str | None = Field(default=None, sa_column=Column(Text))
+    updated_at: dt.datetime = Field(
+        default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class PartnerOrganizationCreate(NamedInput):
+    id: Slug
+    relationship: Relationship
+    status: PartnershipStatus
+    since: PartialDate | None = None
+    document: str | None = None
+    sources: list[CitationCreate] = PydanticField(min_length=1)
+
+
+class PartnerOrganizationPublic(SQLModel):
+    id: str = PydanticField(examples=["sco"])
+    name: str = PydanticField(examples=["Shanghai Cooperation Organisation"])
+    names: dict[str, str]
+    acronym: str | None = PydanticField(examples=["SCO"])
+    aliases: list[str]
+    relationship: str = PydanticField(
+        description="`memorandum-of-understanding`, `agreement` or `cooperation` (no signed document sourced).",
+        examples=["cooperation"],
+    )
+    status: str = PydanticField(description="`active` or `in-preparation`.", examples=["active"])
+    since: str | None = PydanticField(description="When the relationship began or was signed.")
+    document: str | None = PydanticField(description="The document that governs it, if sourced.")
+    sources: list[CitationPublic]
+    updated_at: dt.datetime

@@ -1,0 +1,1 @@
+"""Every query and write, one module per resource; no HTTP in here."""

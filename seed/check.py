@@ -1,0 +1,57 @@
+"""Verify citations against the source documents: every quote must occur in its document."""
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from seed import SEED_DIR
+from seed.quotes import quote_occurs
+from seed.reader import RESOURCES, read_dataset
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    checked: int
+    documents: int
+    problems: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check_sources(documents_dir: Path, *, seed_dir: Path = SEED_DIR) -> CheckResult:
+    """Check every quote that cites a source document found in `documents_dir`.
+
+    Each document's SHA-256 must match the manifest, so the quotes are known to have been
+    checked against the same text the manifest describes.
+    """
+    dataset = read_dataset(seed_dir)
+    problems: list[str] = []
+    texts: dict[str, str] = {}
+    for source in dataset.sources:
+        if source.file is None:
+            continue
+        path = documents_dir / source.file
+        if not path.is_file():
+            problems.append(f"source '{source.id}': {path} not found")
+            continue
+        raw = path.read_bytes()
+        digest = hashlib.sha256(raw).hexdigest()
+        if source.sha256 and digest != source.sha256:
+            problems.append(f"source '{source.id}': sha256 {digest} differs from the manifest")
+        texts[source.id] = raw.decode("utf-8")
+    checked = 0
+    for resource in RESOURCES:
+        for record in dataset.records[resource.key]:
+            for position, citation in enumerate(record.sources):
+                text = texts.get(citation.source_id)
+                if text is None:
+                    continue
+                checked += 1
+                if not quote_occurs(citation.quote, text):
+                    problems.append(
+                        f"{resource.file}, record {record.id}, sources.{position}: quote not found "
+                        f"in '{citation.source_id}': {citation.quote!r}"
+                    )
+    return CheckResult(checked=checked, documents=len(texts), problems=problems)
