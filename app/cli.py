@@ -72,16 +72,18 @@ def _check(args: argparse.Namespace) -> int:
         return 1
     for problem in result.problems:
         print(problem, file=sys.stderr)
-    print(f"{result.checked} quotes checked against {result.documents} documents, "
-          f"{len(result.problems)} problems")
+    print(
+        f"{result.checked} quotes checked against {result.documents} documents, "
+        f"{len(result.problems)} problems"
+    )
     return 0 if result.ok else 1
 
 
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from app.services.common import dataset_version
     from app.core.db import open_session
+    from app.services.common import dataset_version
 
     settings = get_settings()
     engine = build_engine(settings)

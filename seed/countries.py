@@ -21,4 +21,9 @@ def country(alpha2: str) -> dict[str, object]:
     names = {"en": english}
     if russian and russian != entry.name:
         names["ru"] = russian
-    return {"id": entry.alpha_2, "iso_alpha3": entry.alpha_3, "iso_numeric": entry.numeric, "names": names}
+    return {
+        "id": entry.alpha_2,
+        "iso_alpha3": entry.alpha_3,
+        "iso_numeric": entry.numeric,
+        "names": names,
+    }

@@ -60,7 +60,11 @@ class LoadReport:
     def summary(self) -> str:
         parts = []
         for table in sorted({*self.inserted, *self.updated, *self.deleted}):
-            counts = (self.inserted.get(table, 0), self.updated.get(table, 0), self.deleted.get(table, 0))
+            counts = (
+                self.inserted.get(table, 0),
+                self.updated.get(table, 0),
+                self.deleted.get(table, 0),
+            )
             if any(counts):
                 parts.append(f"{table}: +{counts[0]} ~{counts[1]} -{counts[2]}")
         changes = "; ".join(parts) if parts else "no changes"
@@ -99,7 +103,9 @@ def build_rows(dataset: Dataset) -> dict[type[SQLModel], list[dict[str, Any]]]:
         if observer.type == "state":
             if observer.id in states:
                 raise SeedError(
-                    "observers.toml", observer.id, "id",
+                    "observers.toml",
+                    observer.id,
+                    "id",
                     "also in members.toml: keep one record, with its observer years in the history",
                 )
             states[observer.id] = _state_row("observers.toml", observer)
@@ -155,17 +161,29 @@ def _state_row(file: str, record: Any) -> dict[str, Any]:
 
 
 def _merge_organization(organizations: dict[str, dict[str, Any]], file: str, record: Any) -> None:
-    row = {"id": record.id, "names": record.names, "acronym": record.acronym, "aliases": record.aliases}
+    row = {
+        "id": record.id,
+        "names": record.names,
+        "acronym": record.acronym,
+        "aliases": record.aliases,
+    }
     existing = organizations.setdefault(record.id, row)
     if existing != row:
         raise SeedError(
-            file, record.id, "names",
+            file,
+            record.id,
+            "names",
             "the organization appears in another file with different names, acronym or aliases",
         )
 
 
-def _periods(record: Any, *, state_id: str | None = None, organization_id: str | None = None,
-             founding: bool = False) -> list[dict[str, Any]]:
+def _periods(
+    record: Any,
+    *,
+    state_id: str | None = None,
+    organization_id: str | None = None,
+    founding: bool = False,
+) -> list[dict[str, Any]]:
     return [
         {
             "state_id": state_id,
@@ -186,8 +204,13 @@ def _key(values: Any, key: tuple[str, ...]) -> tuple[Any, ...]:
     return tuple(get(name) for name in key)
 
 
-def _upsert(session: Session, model: type[SQLModel], key: tuple[str, ...],
-            desired: list[dict[str, Any]], report: LoadReport) -> None:
+def _upsert(
+    session: Session,
+    model: type[SQLModel],
+    key: tuple[str, ...],
+    desired: list[dict[str, Any]],
+    report: LoadReport,
+) -> None:
     table = model.__tablename__  # type: ignore[attr-defined]
     existing = {_key(row, key): row for row in session.exec(select(model))}
     inserted = updated = 0
@@ -198,7 +221,8 @@ def _upsert(session: Session, model: type[SQLModel], key: tuple[str, ...],
             inserted += 1
             continue
         changes = {
-            name: value for name, value in values.items()
+            name: value
+            for name, value in values.items()
             if name not in IGNORED_COLUMNS and getattr(row, name) != value
         }
         if changes:
@@ -211,8 +235,13 @@ def _upsert(session: Session, model: type[SQLModel], key: tuple[str, ...],
     report.inserted[table], report.updated[table] = inserted, updated
 
 
-def _delete_missing(session: Session, model: type[SQLModel], key: tuple[str, ...],
-                    desired: list[dict[str, Any]], report: LoadReport) -> None:
+def _delete_missing(
+    session: Session,
+    model: type[SQLModel],
+    key: tuple[str, ...],
+    desired: list[dict[str, Any]],
+    report: LoadReport,
+) -> None:
     wanted = {_key(values, key) for values in desired}
     deleted = 0
     for row in session.exec(select(model)):

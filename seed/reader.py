@@ -45,7 +45,9 @@ RESOURCES = (
         PartnerOrganizationPublic,
     ),
     Resource("councils.toml", "councils", CouncilCreate, "council", CouncilPublic),
-    Resource("reform_areas.toml", "reform_areas", ReformAreaCreate, "reform-area", ReformAreaPublic),
+    Resource(
+        "reform_areas.toml", "reform_areas", ReformAreaCreate, "reform-area", ReformAreaPublic
+    ),
 )
 
 
@@ -77,11 +79,15 @@ def _read(seed_dir: Path, resource: Resource) -> list[Any]:
         raise SeedError(resource.file, None, None, f"not valid TOML: {exc}") from None
     unexpected = set(document) - {resource.key}
     if unexpected:
-        raise SeedError(resource.file, None, None, f"unexpected top-level keys {sorted(unexpected)}")
+        raise SeedError(
+            resource.file, None, None, f"unexpected top-level keys {sorted(unexpected)}"
+        )
     raw_records = document.get(resource.key, [])
     records = []
     for index, raw in enumerate(raw_records):
-        label = f"{raw.get('id', '?')!s} (#{index + 1})" if isinstance(raw, dict) else f"#{index + 1}"
+        label = (
+            f"{raw.get('id', '?')!s} (#{index + 1})" if isinstance(raw, dict) else f"#{index + 1}"
+        )
         try:
             records.append(resource.schema.model_validate(raw))
         except ValidationError as exc:
@@ -101,12 +107,16 @@ def _check_citations(resource: Resource, record: Any, source_ids: set[str]) -> N
         field_name = f"sources.{position}"
         if citation.source_id not in source_ids:
             raise SeedError(
-                resource.file, record.id, f"{field_name}.source_id",
+                resource.file,
+                record.id,
+                f"{field_name}.source_id",
                 f"unknown source '{citation.source_id}' (not in sources.toml)",
             )
         unknown = set(citation.supports) - allowed
         if unknown:
             raise SeedError(
-                resource.file, record.id, f"{field_name}.supports",
+                resource.file,
+                record.id,
+                f"{field_name}.supports",
                 f"names fields this resource does not have: {sorted(unknown)}",
             )

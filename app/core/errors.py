@@ -109,7 +109,11 @@ async def _problem_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    unknown = [e["loc"][-1] for e in exc.errors() if e["type"] == "extra_forbidden" and e["loc"][0] == "query"]
+    unknown = [
+        e["loc"][-1]
+        for e in exc.errors()
+        if e["type"] == "extra_forbidden" and e["loc"][0] == "query"
+    ]
     if unknown:
         names = ", ".join(sorted(str(name) for name in unknown))
         return problem_response(
@@ -117,7 +121,9 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
             400,
             f"Unknown query parameter(s): {names}.",
             slug="unknown-parameter",
-            errors=[FieldError(field=f"query.{name}", message="unknown parameter") for name in unknown],
+            errors=[
+                FieldError(field=f"query.{name}", message="unknown parameter") for name in unknown
+            ],
         )
     errors = [FieldError(field=_location(e["loc"]), message=e["msg"]) for e in exc.errors()]
     summary = "; ".join(f"{e.field}: {e.message}" for e in errors)

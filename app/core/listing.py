@@ -75,7 +75,9 @@ def sort_records(records: list[T], sort: str | None, keys: dict[str, SortKey]) -
     for field in reversed(fields):
         descending = field.startswith("-")
         key = keys[field.lstrip("-")]
-        ordered.sort(key=lambda r, key=key, d=descending: _nulls_last(key(r), d), reverse=descending)
+        ordered.sort(
+            key=lambda r, key=key, d=descending: _nulls_last(key(r), d), reverse=descending
+        )
     return ordered
 
 

@@ -24,7 +24,9 @@ _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 def _check_partial_date(value: str) -> str:
     match = _PARTIAL_DATE.match(value)
     if not match:
-        raise ValueError("must be an ISO 8601 date of the precision a source gives: YYYY, YYYY-MM or YYYY-MM-DD")
+        raise ValueError(
+            "must be an ISO 8601 date of the precision a source gives: YYYY, YYYY-MM or YYYY-MM-DD"
+        )
     year, month, day = match.groups()
     try:
         dt.date(int(year), int(month or 1), int(day or 1))
@@ -79,7 +81,6 @@ class StrictInput(BaseModel):
     """Base of every input (seed or write) schema: unknown fields are an error, not ignored."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
 
 
 class NamedInput(StrictInput):

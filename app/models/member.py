@@ -14,7 +14,8 @@ from app.models.party import StatusPeriodInput, StatusPeriodPublic, check_histor
 class MemberCreate(StrictInput):
     id: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code.")
     names: dict[str, str] = Field(
-        default_factory=dict, description="Overrides of pycountry's names, e.g. a short common name."
+        default_factory=dict,
+        description="Overrides of pycountry's names, e.g. a short common name.",
     )
     founding_member: bool = False
     history: Annotated[list[StatusPeriodInput], AfterValidator(check_history)] = Field(min_length=1)
@@ -34,7 +35,9 @@ class MemberPublic(SQLModel):
     iso_numeric: str = Field(examples=["398"])
     name: str = Field(examples=["Kazakhstan"])
     names: dict[str, str] = Field(examples=[{"en": "Kazakhstan", "ru": "Казахстан"}])
-    status: str = Field(description="Status on the day asked (`as_of`), else today.", examples=["member"])
+    status: str = Field(
+        description="Status on the day asked (`as_of`), else today.", examples=["member"]
+    )
     joined: str | None = Field(
         description="When membership began, at the precision a source gives.", examples=["1999"]
     )

@@ -29,11 +29,15 @@ class ObserverCreate(StrictInput):
     def _id_matches_type(self) -> "ObserverCreate":
         is_state_code = len(self.id) == 2 and self.id.isupper()
         if (self.type == "state") != is_state_code:
-            raise ValueError("a state's id is its ISO alpha-2 code; an organization's a lowercase slug")
+            raise ValueError(
+                "a state's id is its ISO alpha-2 code; an organization's a lowercase slug"
+            )
         if self.type == "organization" and not self.names.get("en"):
             raise ValueError("an organization needs an English name (`names.en`)")
         if any(p.status == "member" for p in self.history):
-            raise ValueError("a member belongs in members.toml, with its observer years in its history")
+            raise ValueError(
+                "a member belongs in members.toml, with its observer years in its history"
+            )
         return self
 
 
@@ -45,7 +49,9 @@ class ObserverPublic(SQLModel):
     acronym: str | None = Field(examples=["OSCE"])
     aliases: list[str]
     iso_alpha3: str | None = Field(description="States only.", examples=["JPN"])
-    status: str = Field(description="`observer` or `applicant`, on the day asked.", examples=["observer"])
+    status: str = Field(
+        description="`observer` or `applicant`, on the day asked.", examples=["observer"]
+    )
     since: str | None = Field(description="When the current status began, if a source says.")
     history: list[StatusPeriodPublic]
     sources: list[CitationPublic]

@@ -1,6 +1,7 @@
 """States and organizations, and the time-bounded status each holds in CICA."""
 
 import datetime as dt
+import itertools
 from typing import Literal
 
 from pydantic import Field as PydanticField
@@ -87,13 +88,14 @@ class StatusPeriodPublic(SQLModel):
         serialization_alias="from", description="First day held, at the precision a source gives."
     )
     until: str | None = PydanticField(
-        serialization_alias="to", description="When it ended (the next status began); absent if current."
+        serialization_alias="to",
+        description="When it ended (the next status began); absent if current.",
     )
 
 
 def check_history(periods: list[StatusPeriodInput]) -> list[StatusPeriodInput]:
     """Periods must be in order and must not overlap."""
-    for earlier, later in zip(periods, periods[1:], strict=False):
+    for earlier, later in itertools.pairwise(periods):
         if earlier.until is None:
             raise ValueError("only the last period of a history may be open-ended")
         if later.since is not None and later.since < earlier.until[: len(later.since)]:

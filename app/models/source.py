@@ -3,7 +3,8 @@
 import datetime as dt
 from typing import Literal
 
-from pydantic import AnyHttpUrl, Field as PydanticField
+from pydantic import AnyHttpUrl
+from pydantic import Field as PydanticField
 from sqlalchemy import CheckConstraint, Column, DateTime
 from sqlmodel import Field, SQLModel
 

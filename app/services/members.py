@@ -34,7 +34,9 @@ def list_members(
     Collections here hold tens of records, so sorting by localised names happens in Python,
     the same way on SQLite and PostgreSQL.
     """
-    holding = {p.state_id: p for p in periods_holding(session=session, statuses=["member"], as_of=as_of)}
+    holding = {
+        p.state_id: p for p in periods_holding(session=session, statuses=["member"], as_of=as_of)
+    }
     states = session.exec(select(State).where(col(State.id).in_(list(holding)))).all()
     members = _to_public(session, states)
     if joined_after is not None:

@@ -87,4 +87,3 @@ def collection_router(
         return record
 
     return router
-

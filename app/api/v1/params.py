@@ -30,15 +30,27 @@ class MemberListParams(FilterParams):
         "a leading `-` sorts descending. Default: by name.",
         examples=["-joined,name"],
     )
-    as_of: dt.date | None = Field(default=None, description=AS_OF_DESCRIPTION, examples=["2021-12-31"])
+    as_of: dt.date | None = Field(
+        default=None, description=AS_OF_DESCRIPTION, examples=["2021-12-31"]
+    )
     joined_after: int | None = Field(
-        default=None, ge=1000, le=9999, description="Only states that joined after this year.", examples=[2000]
+        default=None,
+        ge=1000,
+        le=9999,
+        description="Only states that joined after this year.",
+        examples=[2000],
     )
     joined_before: int | None = Field(
-        default=None, ge=1000, le=9999, description="Only states that joined before this year.", examples=[2010]
+        default=None,
+        ge=1000,
+        le=9999,
+        description="Only states that joined before this year.",
+        examples=[2010],
     )
     founding: bool | None = Field(
-        default=None, description="Only founding members (`true`) or only later ones (`false`).", examples=[True]
+        default=None,
+        description="Only founding members (`true`) or only later ones (`false`).",
+        examples=[True],
     )
 
 
@@ -49,12 +61,16 @@ class ObserverListParams(FilterParams):
         "a leading `-` sorts descending. Default: by name.",
         examples=["type,name"],
     )
-    as_of: dt.date | None = Field(default=None, description=AS_OF_DESCRIPTION, examples=["2015-06-01"])
+    as_of: dt.date | None = Field(
+        default=None, description=AS_OF_DESCRIPTION, examples=["2015-06-01"]
+    )
     status: Literal["observer", "applicant"] | None = Field(
         default=None, description="Only observers or only applicants.", examples=["observer"]
     )
     type: Literal["state", "organization"] | None = Field(
-        default=None, description="Only states or only international organizations.", examples=["state"]
+        default=None,
+        description="Only states or only international organizations.",
+        examples=["state"],
     )
 
 
@@ -65,7 +81,9 @@ class PartnerListParams(FilterParams):
         examples=["name"],
     )
     status: PartnershipStatus | None = Field(
-        default=None, description="`active`, or `in-preparation` for cooperation being prepared.", examples=["active"]
+        default=None,
+        description="`active`, or `in-preparation` for cooperation being prepared.",
+        examples=["active"],
     )
     relationship: Relationship | None = Field(
         default=None, description="The kind of relationship.", examples=["cooperation"]
@@ -78,7 +96,9 @@ class CouncilListParams(FilterParams):
         description="Comma-separated fields among `id`, `name`, `kind`, `status`, `established`. Default: by name.",
         examples=["kind,name"],
     )
-    kind: CouncilKind | None = Field(default=None, description="Only bodies of this kind.", examples=["advisory-council"])
+    kind: CouncilKind | None = Field(
+        default=None, description="Only bodies of this kind.", examples=["advisory-council"]
+    )
     status: CouncilStatus | None = Field(
         default=None, description="`established`, `proposed` or `planned`.", examples=["proposed"]
     )
@@ -91,7 +111,9 @@ class ReformAreaListParams(FilterParams):
         examples=["status,position"],
     )
     status: ReformStatus | None = Field(
-        default=None, description="Only areas with this reported progress.", examples=["in-progress"]
+        default=None,
+        description="Only areas with this reported progress.",
+        examples=["in-progress"],
     )
 
 
@@ -101,4 +123,6 @@ class SourceListParams(FilterParams):
         description="Comma-separated fields among `id`, `title`, `date`, `kind`. Default: by id.",
         examples=["-date"],
     )
-    kind: SourceKind | None = Field(default=None, description="Only sources of this kind.", examples=["seed-document"])
+    kind: SourceKind | None = Field(
+        default=None, description="Only sources of this kind.", examples=["seed-document"]
+    )

@@ -1,0 +1,161 @@
+"""Concurrency check: many clients against a real server started with `cica-api serve`.
+
+    python -m scripts.load_test --clients 50 --seconds 10            # SQLite
+    python -m scripts.load_test --database-url postgresql://127.0.0.1/test
+
+Prints requests, failures, throughput and latency percentiles; exits non-zero if any
+request failed or took longer than --stall seconds. The pool is kept deliberately small
+(5 connections, no overflow) so a session pattern that holds connections would stall.
+"""
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import httpx
+
+PATHS = ("/v1/members?limit=50", "/v1/members/KZ", "/v1/observers?as_of=2015-06-01", "/v1/councils")
+
+
+@dataclass
+class LoadResult:
+    latencies: list[float] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def percentile(self, q: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.latencies)} requests in {self.seconds:.1f}s "
+            f"({len(self.latencies) / self.seconds:.0f}/s), {len(self.failures)} failed; "
+            f"latency p50 {self.percentile(0.5) * 1000:.1f} ms, p99 {self.percentile(0.99) * 1000:.1f} ms, "
+            f"max {max(self.latencies, default=0) * 1000:.1f} ms, "
+            f"mean {statistics.fmean(self.latencies or [0]) * 1000:.1f} ms"
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def running_server(database_url: str, *, workers: int = 1) -> Iterator[str]:
+    """Start `cica-api serve` (the Dockerfile's command) and wait until it is ready."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "CICA_DATABASE_URL": database_url,
+        "CICA_DB_POOL_SIZE": "5",
+        "CICA_DB_MAX_OVERFLOW": "0",
+        "CICA_LOG_LEVEL": "warning",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "app.cli",
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
+    log = tempfile.TemporaryFile()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                log.seek(0)
+                raise RuntimeError("server exited: " + log.read().decode()[-2000:])
+            try:
+                if httpx.get(base + "/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not become ready in 60 s")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def hammer(base: str, *, clients: int, seconds: float, timeout: float = 30.0) -> LoadResult:
+    """`clients` threads, each a keep-alive client, requesting in a loop for `seconds`."""
+    result = LoadResult()
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+
+    def worker(index: int) -> None:
+        with httpx.Client(base_url=base, timeout=timeout) as client:
+            n = index
+            while time.monotonic() < stop_at:
+                path = PATHS[n % len(PATHS)]
+                n += 1
+                started = time.perf_counter()
+                try:
+                    status = client.get(path).status_code
+                    problem = None if status == 200 else f"{path}: HTTP {status}"
+                except httpx.HTTPError as exc:
+                    problem = f"{path}: {type(exc).__name__}"
+                elapsed = time.perf_counter() - started
+                with lock:
+                    result.latencies.append(elapsed)
+                    if problem:
+                        result.failures.append(problem)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    began = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    result.seconds = time.monotonic() - began
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database-url", help="default: a new SQLite file")
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument(
+        "--stall", type=float, default=5.0, help="slowest acceptable request, seconds"
+    )
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database_url or f"sqlite:///{tmp}/load.db"
+        with running_server(url) as base:
+            result = hammer(base, clients=args.clients, seconds=args.seconds)
+    print(f"{url.split(':')[0]}: {args.clients} clients, {result.summary()}")
+    for failure in sorted(set(result.failures))[:10]:
+        print("  failed:", failure)
+    slowest = max(result.latencies, default=0)
+    return 0 if not result.failures and slowest < args.stall else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""Test databases: every database test runs on SQLite, and on PostgreSQL when
+`CICA_TEST_POSTGRES_URL` is set (CI sets it; an unreachable server then fails the run).
+
+Each database is built by the migrations, never by `create_all`. PostgreSQL tests get a
+schema of their own, so runs do not see each other's data.
+"""
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from app.core.config import Settings
+from app.core.db import build_engine
+from app.core.migrations import upgrade_to_head
+from app.main import create_app
+from seed.loader import load
+
+POSTGRES_URL = os.environ.get("CICA_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
+SOURCES_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+
+class DatabaseFactory:
+    """Makes empty databases of one backend and drops them afterwards."""
+
+    def __init__(self, backend: str, workdir: Path) -> None:
+        self.backend, self.workdir = backend, workdir
+        self._schemas: list[str] = []
+
+    def url(self) -> str:
+        name = "t_" + uuid.uuid4().hex[:12]
+        if self.backend == "sqlite":
+            return f"sqlite:///{self.workdir / name}.db"
+        assert POSTGRES_URL is not None
+        admin = create_engine(Settings(database_url=POSTGRES_URL).database_url)
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{name}"'))
+        admin.dispose()
+        self._schemas.append(name)
+        url = make_url(Settings(database_url=POSTGRES_URL).database_url)
+        return url.update_query_dict({"options": f"-csearch_path={name}"}).render_as_string(
+            hide_password=False
+        )
+
+    def engine(self) -> Engine:
+        return build_engine(Settings(database_url=self.url()))
+
+    def drop_all(self) -> None:
+        if not self._schemas:
+            return
+        admin = create_engine(Settings(database_url=POSTGRES_URL or "").database_url)
+        with admin.begin() as connection:
+            for name in self._schemas:
+                connection.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def databases(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFactory]:
+    factory = DatabaseFactory(backend, tmp_path_factory.mktemp(backend))
+    yield factory
+    factory.drop_all()
+
+
+@pytest.fixture(scope="session")
+def seeded_engine(databases: DatabaseFactory) -> Iterator[Engine]:
+    """One migrated and seeded database per backend, shared by the read-only API tests."""
+    engine = databases.engine()
+    upgrade_to_head(engine)
+    load(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def fresh_engine(databases: DatabaseFactory) -> Iterator[Engine]:
+    """An empty, migrated database for tests that write."""
+    engine = databases.engine()
+    upgrade_to_head(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def client(seeded_engine: Engine) -> Iterator[TestClient]:
+    app = create_app(Settings(database_url=str(seeded_engine.url)), engine=seeded_engine)
+    with TestClient(app, base_url="http://api.test") as test_client:
+        yield test_client

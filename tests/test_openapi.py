@@ -1,0 +1,59 @@
+"""The OpenAPI document: valid 3.1, readable operation ids, documented parameters and errors."""
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from openapi_spec_validator import validate
+
+from app.main import create_app
+
+
+@pytest.fixture(scope="module")
+def spec() -> dict[str, Any]:
+    return create_app().openapi()
+
+
+def test_validates_as_openapi_3_1(spec: dict[str, Any]) -> None:
+    assert spec["openapi"].startswith("3.1")
+    validate(spec)
+    assert spec["info"]["description"]
+    assert {t["name"] for t in spec["tags"]} >= {"members", "observers", "councils"}
+
+
+def test_operation_ids_read_like_methods(spec: dict[str, Any]) -> None:
+    operations = {op["operationId"] for path in spec["paths"].values() for op in path.values()}
+    assert {
+        "listMembers",
+        "getMember",
+        "listObservers",
+        "getPartnerOrganization",
+        "listCouncils",
+        "listReformAreas",
+        "getSource",
+    } <= operations
+
+
+def test_every_parameter_has_description_and_example(spec: dict[str, Any]) -> None:
+    for path, item in spec["paths"].items():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                where = f"{path} {parameter['name']}"
+                assert parameter.get("description"), where
+                assert parameter["schema"].get("examples") or parameter.get("examples"), where
+
+
+def test_error_responses_are_declared(spec: dict[str, Any]) -> None:
+    for path, item in spec["paths"].items():
+        if not path.startswith("/v1/"):
+            continue
+        for operation in item.values():
+            responses = operation["responses"]
+            assert {"422", "500"} <= responses.keys(), path
+            assert "application/problem+json" in responses["422"]["content"]
+            assert ("400" if "{" not in path else "404") in responses, path
+
+
+def test_served_at_openapi_json() -> None:
+    with TestClient(create_app()) as client:
+        assert client.get("/openapi.json").json()["info"]["title"] == "CICA Data API"
