@@ -19,6 +19,9 @@ Reference data about the **Conference on Interaction and Confidence Building Mea
 Asia (CICA)**: member states, observers and applicants, partner organizations, councils and
 other bodies, and the reform areas of the Transformation Roadmap.
 
+Where sources disagree, a record's `disputed` lists the competing values with their
+citations, and `/v1/conflicts` lists every disagreement.
+
 Every record carries `sources`: citations with a short verbatim quote and the fields the
 quote supports (`supports`), pointing to `/v1/sources/{source_id}`. Dates have the
 precision the sources give (`1999`, `2022-10`, `2022-10-13`).
@@ -34,6 +37,10 @@ TAGS = [
     {"name": "partner organizations", "description": "Organizations CICA cooperates with."},
     {"name": "councils", "description": "Councils, committees, the Secretariat and other bodies."},
     {"name": "reform areas", "description": "The Roadmap for CICA Transformation (2023)."},
+    {"name": "chairmanships", "description": "Which state chaired CICA, and when."},
+    {"name": "meetings", "description": "Summits, ministerial councils and other meetings."},
+    {"name": "cbm dimensions", "description": "The Catalogue of Confidence Building Measures."},
+    {"name": "conflicts", "description": "Facts on which sources disagree, every claim cited."},
     {"name": "sources", "description": "The documents and references every fact cites."},
     {"name": "operations", "description": "Health and readiness probes."},
 ]

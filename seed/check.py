@@ -6,7 +6,7 @@ from pathlib import Path
 
 from seed import SEED_DIR
 from seed.quotes import quote_occurs
-from seed.reader import RESOURCES, read_dataset
+from seed.reader import cited_items, read_dataset
 
 
 @dataclass(frozen=True)
@@ -42,16 +42,15 @@ def check_sources(documents_dir: Path, *, seed_dir: Path = SEED_DIR) -> CheckRes
             problems.append(f"source '{source.id}': sha256 {digest} differs from the manifest")
         texts[source.id] = raw.decode("utf-8")
     checked = 0
-    for resource in RESOURCES:
-        for record in dataset.records[resource.key]:
-            for position, citation in enumerate(record.sources):
-                text = texts.get(citation.source_id)
-                if text is None:
-                    continue
-                checked += 1
-                if not quote_occurs(citation.quote, text):
-                    problems.append(
-                        f"{resource.file}, record {record.id}, sources.{position}: quote not found "
-                        f"in '{citation.source_id}': {citation.quote!r}"
-                    )
+    for item in cited_items(dataset):
+        for position, citation in enumerate(item.citations):
+            text = texts.get(citation.source_id)
+            if text is None:
+                continue
+            checked += 1
+            if not quote_occurs(citation.quote, text):
+                problems.append(
+                    f"{item.file}, record {item.label}, sources.{position}: quote not found "
+                    f"in '{citation.source_id}': {citation.quote!r}"
+                )
     return CheckResult(checked=checked, documents=len(texts), problems=problems)

@@ -14,9 +14,15 @@ from sqlmodel import Session, SQLModel, select
 
 from app.core.db import open_session
 from app.models import (
+    CbmArea,
+    CbmDimension,
+    Chairmanship,
     Citation,
+    Conflict,
+    ConflictClaim,
     Council,
     DatasetVersion,
+    Meeting,
     Organization,
     Partnership,
     ReformArea,
@@ -28,7 +34,7 @@ from app.models.base import first_day, utc_now
 from seed import SEED_DIR
 from seed.countries import country
 from seed.errors import SeedError
-from seed.reader import RESOURCES, Dataset, read_dataset
+from seed.reader import BY_COLLECTION, Dataset, cited_items, read_dataset
 
 logger = logging.getLogger("seed")
 
@@ -37,10 +43,16 @@ TABLE_ORDER: list[tuple[type[SQLModel], tuple[str, ...]]] = [
     (Source, ("id",)),
     (State, ("id",)),
     (Organization, ("id",)),
+    (Meeting, ("id",)),
     (Council, ("id",)),
     (ReformArea, ("id",)),
     (Partnership, ("organization_id",)),
     (StatusPeriod, ("state_id", "organization_id", "status", "since")),
+    (Chairmanship, ("id",)),
+    (CbmDimension, ("id",)),
+    (CbmArea, ("id",)),
+    (Conflict, ("id",)),
+    (ConflictClaim, ("conflict_id", "position")),
     (Citation, ("record_type", "record_id", "position")),
 ]
 IGNORED_COLUMNS = {"id", "updated_at"}
@@ -127,28 +139,121 @@ def build_rows(dataset: Dataset) -> dict[type[SQLModel], list[dict[str, Any]]]:
         )
     rows[State] = list(states.values())
     rows[Organization] = list(organizations.values())
-    rows[Council] = [
+    rows[Meeting] = [
         {
-            **c.model_dump(exclude={"sources"}),
-            "established_date": first_day(c.established),
+            **m.model_dump(exclude={"sources", "unverified", "host"}),
+            "host_id": m.host,
+            "date_first_day": first_day(m.date),
         }
-        for c in dataset.records["councils"]
+        for m in dataset.records["meetings"]
     ]
-    rows[ReformArea] = [
-        a.model_dump(exclude={"sources", "acronym"}) for a in dataset.records["reform_areas"]
-    ]
-    for resource in RESOURCES:
-        for record in dataset.records[resource.key]:
-            for position, citation in enumerate(record.sources):
-                rows[Citation].append(
-                    {
-                        "record_type": resource.record_type,
-                        "record_id": record.id,
-                        "position": position,
-                        **citation.model_dump(),
-                    }
+    meeting_ids = {m.id for m in dataset.records["meetings"]}
+    rows[Council] = []
+    for council in dataset.records["councils"]:
+        for name in ("established_at", "proposed_at"):
+            if getattr(council, name) and getattr(council, name) not in meeting_ids:
+                raise SeedError(
+                    "councils.toml", council.id, name, "no such meeting in meetings.toml"
                 )
+        _check_states("councils.toml", council.id, "proposed_by", council.proposed_by)
+        rows[Council].append(
+            {
+                **council.model_dump(exclude={"sources", "unverified"}),
+                "established_date": first_day(council.established),
+            }
+        )
+    rows[ReformArea] = [
+        a.model_dump(exclude={"sources", "acronym", "unverified"})
+        for a in dataset.records["reform_areas"]
+    ]
+    member_ids = {m.id for m in members}
+    for chair in dataset.records["chairmanships"]:
+        if chair.state not in member_ids:
+            raise SeedError(
+                "chairmanships.toml", chair.id, "state", "the chair must be a member state"
+            )
+        rows[Chairmanship].append(
+            {
+                "id": chair.id,
+                "state_id": chair.state,
+                "term_start": chair.term_start,
+                "term_start_date": first_day(chair.term_start),
+                "term_end": chair.term_end,
+            }
+        )
+    for meeting in dataset.records["meetings"]:
+        if meeting.host and meeting.host not in member_ids:
+            raise SeedError("meetings.toml", meeting.id, "host", "the host must be a member state")
+    for dimension in dataset.records["cbm_dimensions"]:
+        rows[CbmDimension].append(
+            {"id": dimension.id, "position": dimension.position, "names": dimension.names}
+        )
+        for position, area in enumerate(dimension.areas):
+            for name in ("coordinators", "co_coordinators"):
+                _check_states(
+                    "cbm_dimensions.toml",
+                    f"{dimension.id}.{area.id}",
+                    name,
+                    getattr(area, name),
+                    member_ids,
+                )
+            rows[CbmArea].append(
+                {
+                    "id": area.id,
+                    "dimension_id": dimension.id,
+                    "position": position,
+                    "names": area.names,
+                    "coordinators": area.coordinators,
+                    "co_coordinators": area.co_coordinators,
+                    "added": area.added,
+                }
+            )
+    for conflict in dataset.conflicts:
+        record_type = (
+            BY_COLLECTION[conflict.record.collection].record_type if conflict.record else None
+        )
+        rows[Conflict].append(
+            {
+                "id": conflict.id,
+                "subject": conflict.subject,
+                "record_type": record_type,
+                "record_id": conflict.record.id if conflict.record else None,
+                "field": conflict.field,
+                "note": conflict.note,
+            }
+        )
+        for position, claim in enumerate(conflict.claims):
+            rows[ConflictClaim].append(
+                {
+                    "conflict_id": conflict.id,
+                    "position": position,
+                    "value": claim.value,
+                    "current": claim.current,
+                }
+            )
+    for item in cited_items(dataset):
+        for position, citation in enumerate(item.citations):
+            rows[Citation].append(
+                {
+                    "record_type": item.record_type,
+                    "record_id": item.record_id,
+                    "position": position,
+                    **citation.model_dump(),
+                }
+            )
     return rows
+
+
+def _check_states(
+    file: str, record: str, field_name: str, codes: list[str], allowed: set[str] | None = None
+) -> None:
+    for code in codes:
+        try:
+            country(code)
+        except LookupError as exc:
+            raise SeedError(file, record, field_name, str(exc)) from None
+        if allowed is not None and code not in allowed:
+            raise SeedError(file, record, field_name, f"{code} is not a member state")
 
 
 def _state_row(file: str, record: Any) -> dict[str, Any]:

@@ -2,14 +2,19 @@
 
 import tomllib
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from app.models.cbm import CbmAreaPublic, CbmDimensionCreate, CbmDimensionPublic
+from app.models.chairmanship import ChairmanshipCreate, ChairmanshipPublic
 from app.models.citation import CitationCreate
+from app.models.conflict import ConflictCreate
 from app.models.council import CouncilCreate, CouncilPublic
+from app.models.meeting import MeetingCreate, MeetingPublic
 from app.models.member import MemberCreate, MemberPublic
 from app.models.observer import ObserverCreate, ObserverPublic
 from app.models.partner import PartnerOrganizationCreate, PartnerOrganizationPublic
@@ -17,16 +22,19 @@ from app.models.reform_area import ReformAreaCreate, ReformAreaPublic
 from app.models.source import SourceCreate
 from seed.errors import SeedError
 
-NOT_CITABLE = {"sources", "updated_at"}
+NOT_CITABLE = {"sources", "updated_at", "disputed"}
 
 
 @dataclass(frozen=True)
 class Resource:
+    """One data file: its schema, the record type its citations use, its URL collection."""
+
     file: str
     key: str
     schema: type[BaseModel]
-    record_type: str | None = None
+    record_type: str = ""
     public: type[BaseModel] | None = None
+    collection: str = ""
 
     def citable_fields(self) -> set[str]:
         assert self.public is not None
@@ -34,39 +42,119 @@ class Resource:
 
 
 SOURCES = Resource("sources.toml", "sources", SourceCreate)
+CONFLICTS = Resource("conflicts.toml", "conflicts", ConflictCreate, "conflict-claim")
 RESOURCES = (
-    Resource("members.toml", "members", MemberCreate, "member", MemberPublic),
-    Resource("observers.toml", "observers", ObserverCreate, "observer", ObserverPublic),
+    Resource("members.toml", "members", MemberCreate, "member", MemberPublic, "members"),
+    Resource(
+        "observers.toml", "observers", ObserverCreate, "observer", ObserverPublic, "observers"
+    ),
     Resource(
         "partner_organizations.toml",
         "partner_organizations",
         PartnerOrganizationCreate,
         "partner-organization",
         PartnerOrganizationPublic,
+        "partner-organizations",
     ),
-    Resource("councils.toml", "councils", CouncilCreate, "council", CouncilPublic),
+    Resource("councils.toml", "councils", CouncilCreate, "council", CouncilPublic, "councils"),
     Resource(
-        "reform_areas.toml", "reform_areas", ReformAreaCreate, "reform-area", ReformAreaPublic
+        "reform_areas.toml",
+        "reform_areas",
+        ReformAreaCreate,
+        "reform-area",
+        ReformAreaPublic,
+        "reform-areas",
+    ),
+    Resource(
+        "chairmanships.toml",
+        "chairmanships",
+        ChairmanshipCreate,
+        "chairmanship",
+        ChairmanshipPublic,
+        "chairmanships",
+    ),
+    Resource("meetings.toml", "meetings", MeetingCreate, "meeting", MeetingPublic, "meetings"),
+    Resource(
+        "cbm_dimensions.toml",
+        "cbm_dimensions",
+        CbmDimensionCreate,
+        "cbm-dimension",
+        CbmDimensionPublic,
+        "cbm-dimensions",
     ),
 )
+CBM_AREA_TYPE = "cbm-area"
+BY_COLLECTION = {r.collection: r for r in RESOURCES}
 
 
 @dataclass
 class Dataset:
     sources: list[SourceCreate] = field(default_factory=list)
     records: dict[str, list[Any]] = field(default_factory=dict)
+    conflicts: list[ConflictCreate] = field(default_factory=list)
+    unverified: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CitedItem:
+    """Something that carries citations: a record, a CBM area or a conflict claim."""
+
+    file: str
+    label: str
+    record_type: str
+    record_id: str
+    citations: list[CitationCreate]
+    citable: set[str] | None
 
 
 def read_dataset(seed_dir: Path) -> Dataset:
-    """Every file parsed and validated; the first problem raises a `SeedError`."""
+    """Every file parsed and validated; the first problem raises a `SeedError`.
+
+    Records marked `unverified = true` are validated but left out of the dataset.
+    """
     dataset = Dataset(sources=_read(seed_dir, SOURCES))
-    source_ids = {s.id for s in dataset.sources}
     for resource in RESOURCES:
         records = _read(seed_dir, resource)
-        for record in records:
-            _check_citations(resource, record, source_ids)
-        dataset.records[resource.key] = records
+        dataset.unverified += [f"{resource.file}: {r.id}" for r in records if r.unverified]
+        dataset.records[resource.key] = [r for r in records if not r.unverified]
+    dataset.conflicts = _read(seed_dir, CONFLICTS)
+    source_ids = {s.id for s in dataset.sources}
+    for item in cited_items(dataset):
+        _check_citations(item, source_ids)
+    _check_conflicts(dataset)
     return dataset
+
+
+def cited_items(dataset: Dataset) -> Iterator[CitedItem]:
+    for resource in RESOURCES:
+        for record in dataset.records[resource.key]:
+            yield CitedItem(
+                resource.file,
+                record.id,
+                resource.record_type,
+                record.id,
+                record.sources,
+                resource.citable_fields(),
+            )
+            for area in getattr(record, "areas", []):
+                yield CitedItem(
+                    resource.file,
+                    f"{record.id}.{area.id}",
+                    CBM_AREA_TYPE,
+                    area.id,
+                    area.sources,
+                    set(CbmAreaPublic.model_fields) - NOT_CITABLE,
+                )
+    for conflict in dataset.conflicts:
+        for position, claim in enumerate(conflict.claims):
+            yield CitedItem(
+                CONFLICTS.file,
+                f"{conflict.id}.claims.{position}",
+                CONFLICTS.record_type,
+                f"{conflict.id}/{position}",
+                claim.sources,
+                None,
+            )
 
 
 def _read(seed_dir: Path, resource: Resource) -> list[Any]:
@@ -82,9 +170,8 @@ def _read(seed_dir: Path, resource: Resource) -> list[Any]:
         raise SeedError(
             resource.file, None, None, f"unexpected top-level keys {sorted(unexpected)}"
         )
-    raw_records = document.get(resource.key, [])
     records = []
-    for index, raw in enumerate(raw_records):
+    for index, raw in enumerate(document.get(resource.key, [])):
         label = (
             f"{raw.get('id', '?')!s} (#{index + 1})" if isinstance(raw, dict) else f"#{index + 1}"
         )
@@ -100,23 +187,62 @@ def _read(seed_dir: Path, resource: Resource) -> list[Any]:
     return records
 
 
-def _check_citations(resource: Resource, record: Any, source_ids: set[str]) -> None:
-    allowed = resource.citable_fields()
-    citation: CitationCreate
-    for position, citation in enumerate(record.sources):
-        field_name = f"sources.{position}"
+def _check_citations(item: CitedItem, source_ids: set[str]) -> None:
+    for position, citation in enumerate(item.citations):
+        where = f"sources.{position}"
         if citation.source_id not in source_ids:
             raise SeedError(
-                resource.file,
-                record.id,
-                f"{field_name}.source_id",
+                item.file,
+                item.label,
+                f"{where}.source_id",
                 f"unknown source '{citation.source_id}' (not in sources.toml)",
             )
-        unknown = set(citation.supports) - allowed
+        unknown = set(citation.supports) - item.citable if item.citable is not None else set()
         if unknown:
             raise SeedError(
-                resource.file,
-                record.id,
-                f"{field_name}.supports",
-                f"names fields this resource does not have: {sorted(unknown)}",
+                item.file,
+                item.label,
+                f"{where}.supports",
+                f"names fields this record does not have: {sorted(unknown)}",
             )
+
+
+def _check_conflicts(dataset: Dataset) -> None:
+    """A conflict about a record must name a real record and field, and its current claim
+    must be the value the record holds, so the API never shows one thing and cites another."""
+    for conflict in dataset.conflicts:
+        if conflict.record is None:
+            continue
+        resource = BY_COLLECTION.get(conflict.record.collection)
+        if resource is None:
+            raise SeedError(CONFLICTS.file, conflict.id, "record.collection", "unknown collection")
+        if conflict.field not in resource.citable_fields():
+            raise SeedError(
+                CONFLICTS.file, conflict.id, "field", f"not a field of {resource.collection}"
+            )
+        record = next(
+            (r for r in dataset.records[resource.key] if r.id == conflict.record.id), None
+        )
+        if record is None:
+            raise SeedError(CONFLICTS.file, conflict.id, "record.id", "no such record")
+        current = next(c.value for c in conflict.claims if c.current)
+        held = record_value(record, conflict.field)
+        if held != current:
+            raise SeedError(
+                CONFLICTS.file,
+                conflict.id,
+                "claims",
+                f"the current claim '{current}' differs from the record's {conflict.field} '{held}'",
+            )
+
+
+def record_value(record: Any, public_field: str) -> str | None:
+    """The value a record's public field shows, from its input form."""
+    if public_field == "joined":
+        return next((p.since for p in record.history if p.status == "member"), None)
+    if public_field == "since" and hasattr(record, "history"):
+        return record.history[-1].since
+    if public_field in {"state", "host"}:
+        return getattr(record, public_field)
+    value = getattr(record, public_field, None)
+    return None if value is None else str(value)

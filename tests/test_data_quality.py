@@ -78,3 +78,53 @@ def test_dates_are_valid_at_their_precision() -> None:
                         assert dt.date(*(parts + [1] * (3 - len(parts)))) <= dt.date.today(), (
                             resource
                         )
+
+
+# Status and date fields each record must back with a citation naming them (when set).
+FOOTNOTED_FIELDS = {
+    "members": ["status", "joined"],
+    "observers": ["status", "since"],
+    "partner-organizations": ["status", "relationship", "since"],
+    "councils": ["status", "established", "proposed", "established_at", "proposed_at", "seat"],
+    "reform-areas": ["status", "progress"],
+    "chairmanships": ["term_start", "term_end"],
+    "meetings": ["date", "end_date", "place"],
+}
+
+
+def test_every_status_and_date_is_footnoted(client: TestClient) -> None:
+    missing = []
+    for collection, fields in FOOTNOTED_FIELDS.items():
+        for record in _all(client, collection):
+            supported = {name for c in record["sources"] for name in c["supports"]}
+            missing += [
+                f"{collection}/{record['id']}.{name}"
+                for name in fields
+                if record.get(name) not in (None, [], "") and name not in supported
+            ]
+    assert missing == []
+
+
+def test_cbm_coordinators_and_dates_are_footnoted(client: TestClient) -> None:
+    missing = []
+    for dimension in _all(client, "cbm-dimensions"):
+        for area in dimension["priority_areas"]:
+            supported = {name for c in area["sources"] for name in c["supports"]}
+            missing += [
+                f"{area['id']}.{name}"
+                for name in ("coordinators", "co_coordinators", "added")
+                if area[name] and name not in supported
+            ]
+    assert missing == []
+
+
+def test_history_with_several_periods_is_footnoted(client: TestClient) -> None:
+    for member in _all(client, "members"):
+        if len(member["history"]) > 1:
+            supported = {name for c in member["sources"] for name in c["supports"]}
+            assert "history" in supported, member["id"]
+
+
+def test_each_public_source_is_listed_once() -> None:
+    urls = [s.url for s in read_dataset(SEED_DIR).sources if s.url]
+    assert len(urls) == len(set(urls))

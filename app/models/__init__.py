@@ -1,17 +1,27 @@
 """Table models and API schemas. Importing this package registers every table."""
 
+from app.models.cbm import CbmArea, CbmDimension
+from app.models.chairmanship import Chairmanship
 from app.models.citation import Citation
+from app.models.conflict import Conflict, ConflictClaim
 from app.models.council import Council
 from app.models.dataset import DatasetVersion
+from app.models.meeting import Meeting
 from app.models.partner import Partnership
 from app.models.party import Organization, State, StatusPeriod
 from app.models.reform_area import ReformArea
 from app.models.source import Source
 
 __all__ = [
+    "CbmArea",
+    "CbmDimension",
+    "Chairmanship",
     "Citation",
+    "Conflict",
+    "ConflictClaim",
     "Council",
     "DatasetVersion",
+    "Meeting",
     "Organization",
     "Partnership",
     "ReformArea",

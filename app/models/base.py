@@ -81,11 +81,3 @@ class StrictInput(BaseModel):
     """Base of every input (seed or write) schema: unknown fields are an error, not ignored."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class NamedInput(StrictInput):
-    """Names of an organization or body: English required, official acronym, common aliases."""
-
-    names: Annotated[dict[str, str], AfterValidator(require_english)]
-    acronym: str | None = None
-    aliases: list[str] = Field(default_factory=list)

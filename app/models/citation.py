@@ -43,3 +43,18 @@ class CitationPublic(SQLModel):
     supports: list[str] = PydanticField(
         description="The fields of this record the quote supports.", examples=[["joined", "status"]]
     )
+
+
+DISPUTED_DESCRIPTION = (
+    "Values other sources give for fields of this record, each with its citations; the "
+    "record's own field holds the value the API treats as current. See `/v1/conflicts`."
+)
+
+
+class DisputedClaimPublic(SQLModel):
+    field: str = PydanticField(description="The field the claim is about.", examples=["joined"])
+    value: str = PydanticField(description="The competing value.", examples=["2006"])
+    conflict_id: str = PydanticField(
+        description="Details at `/v1/conflicts/{conflict_id}`.", examples=["thailand-accession"]
+    )
+    sources: list[CitationPublic]

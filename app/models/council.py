@@ -7,8 +7,9 @@ from pydantic import Field as PydanticField
 from sqlalchemy import JSON, CheckConstraint, Column, Date, DateTime, Text
 from sqlmodel import Field, SQLModel
 
-from app.models.base import NamedInput, PartialDate, Slug, utc_now
-from app.models.citation import CitationCreate, CitationPublic
+from app.models.base import PartialDate, Slug, utc_now
+from app.models.citation import DISPUTED_DESCRIPTION, CitationPublic, DisputedClaimPublic
+from app.models.inputs import NamedInput
 
 CouncilKind = Literal[
     "summit-council",
@@ -51,6 +52,8 @@ class Council(SQLModel, table=True):
     proposed_by: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     seat: str | None = Field(default=None, max_length=80)
     description: str | None = Field(default=None, sa_column=Column(Text))
+    established_at: str | None = Field(default=None, foreign_key="meetings.id", max_length=80)
+    proposed_at: str | None = Field(default=None, foreign_key="meetings.id", max_length=80)
     updated_at: dt.datetime = Field(
         default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
@@ -67,7 +70,12 @@ class CouncilCreate(NamedInput):
     )
     seat: str | None = None
     description: str | None = None
-    sources: list[CitationCreate] = PydanticField(min_length=1)
+    established_at: Slug | None = PydanticField(
+        default=None, description="Id of the meeting that established it."
+    )
+    proposed_at: Slug | None = PydanticField(
+        default=None, description="Id of the meeting where it was proposed."
+    )
 
 
 class CouncilPublic(SQLModel):
@@ -85,5 +93,15 @@ class CouncilPublic(SQLModel):
     proposed_by: list[str] = PydanticField(description="ISO alpha-2 codes of the proposing states.")
     seat: str | None = PydanticField(examples=["Astana"])
     description: str | None
+    established_at: str | None = PydanticField(
+        description="The meeting that established it (`/v1/meetings/{id}`).", examples=["summit-6"]
+    )
+    proposed_at: str | None = PydanticField(
+        description="The meeting where it was proposed (`/v1/meetings/{id}`).",
+        examples=["summit-1"],
+    )
     sources: list[CitationPublic]
+    disputed: list[DisputedClaimPublic] = PydanticField(
+        default_factory=list, description=DISPUTED_DESCRIPTION
+    )
     updated_at: dt.datetime

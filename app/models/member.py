@@ -6,12 +6,12 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, field_validator
 from sqlmodel import SQLModel
 
-from app.models.base import StrictInput
-from app.models.citation import CitationCreate, CitationPublic
+from app.models.citation import DISPUTED_DESCRIPTION, CitationPublic, DisputedClaimPublic
+from app.models.inputs import CitedInput
 from app.models.party import StatusPeriodInput, StatusPeriodPublic, check_history
 
 
-class MemberCreate(StrictInput):
+class MemberCreate(CitedInput):
     id: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code.")
     names: dict[str, str] = Field(
         default_factory=dict,
@@ -19,7 +19,6 @@ class MemberCreate(StrictInput):
     )
     founding_member: bool = False
     history: Annotated[list[StatusPeriodInput], AfterValidator(check_history)] = Field(min_length=1)
-    sources: list[CitationCreate] = Field(min_length=1)
 
     @field_validator("history")
     @classmethod
@@ -27,6 +26,12 @@ class MemberCreate(StrictInput):
         if not any(p.status == "member" for p in history):
             raise ValueError("a member's history needs a `member` period")
         return history
+
+
+class CbmRole(SQLModel):
+    area_id: str = Field(examples=["transport-corridors"])
+    dimension_id: str = Field(examples=["economic"])
+    role: str = Field(description="`coordinator` or `co-coordinator`.", examples=["coordinator"])
 
 
 class MemberPublic(SQLModel):
@@ -43,5 +48,17 @@ class MemberPublic(SQLModel):
     )
     founding_member: bool = Field(description="Among the states that founded CICA in 1999.")
     history: list[StatusPeriodPublic]
+    chairmanships: list[str] = Field(
+        default_factory=list, description="Ids of the chairmanships it held (`/v1/chairmanships`)."
+    )
+    meetings_hosted: list[str] = Field(
+        default_factory=list, description="Ids of the meetings it hosted (`/v1/meetings`)."
+    )
+    cbm_areas: list[CbmRole] = Field(
+        default_factory=list, description="CBM priority areas it coordinates or co-coordinates."
+    )
     sources: list[CitationPublic]
+    disputed: list[DisputedClaimPublic] = Field(
+        default_factory=list, description=DISPUTED_DESCRIPTION
+    )
     updated_at: dt.datetime

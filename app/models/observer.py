@@ -6,14 +6,14 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 from sqlmodel import SQLModel
 
-from app.models.base import StrictInput
-from app.models.citation import CitationCreate, CitationPublic
+from app.models.citation import DISPUTED_DESCRIPTION, CitationPublic, DisputedClaimPublic
+from app.models.inputs import CitedInput
 from app.models.party import StatusPeriodInput, StatusPeriodPublic, check_history
 
 PartyType = Literal["state", "organization"]
 
 
-class ObserverCreate(StrictInput):
+class ObserverCreate(CitedInput):
     id: str = Field(
         pattern=r"^([A-Z]{2}|[a-z0-9]+(-[a-z0-9]+)*)$",
         description="ISO alpha-2 code for a state, a lowercase slug for an organization.",
@@ -23,7 +23,6 @@ class ObserverCreate(StrictInput):
     acronym: str | None = None
     aliases: list[str] = Field(default_factory=list)
     history: Annotated[list[StatusPeriodInput], AfterValidator(check_history)] = Field(min_length=1)
-    sources: list[CitationCreate] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _id_matches_type(self) -> "ObserverCreate":
@@ -55,4 +54,7 @@ class ObserverPublic(SQLModel):
     since: str | None = Field(description="When the current status began, if a source says.")
     history: list[StatusPeriodPublic]
     sources: list[CitationPublic]
+    disputed: list[DisputedClaimPublic] = Field(
+        default_factory=list, description=DISPUTED_DESCRIPTION
+    )
     updated_at: dt.datetime

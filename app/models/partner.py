@@ -7,8 +7,9 @@ from pydantic import Field as PydanticField
 from sqlalchemy import CheckConstraint, Column, Date, DateTime, Text
 from sqlmodel import Field, SQLModel
 
-from app.models.base import NamedInput, PartialDate, Slug, utc_now
-from app.models.citation import CitationCreate, CitationPublic
+from app.models.base import PartialDate, Slug, utc_now
+from app.models.citation import DISPUTED_DESCRIPTION, CitationPublic, DisputedClaimPublic
+from app.models.inputs import NamedInput
 
 Relationship = Literal["memorandum-of-understanding", "agreement", "cooperation"]
 PartnershipStatus = Literal["active", "in-preparation"]
@@ -46,7 +47,6 @@ class PartnerOrganizationCreate(NamedInput):
     status: PartnershipStatus
     since: PartialDate | None = None
     document: str | None = None
-    sources: list[CitationCreate] = PydanticField(min_length=1)
 
 
 class PartnerOrganizationPublic(SQLModel):
@@ -63,4 +63,7 @@ class PartnerOrganizationPublic(SQLModel):
     since: str | None = PydanticField(description="When the relationship began or was signed.")
     document: str | None = PydanticField(description="The document that governs it, if sourced.")
     sources: list[CitationPublic]
+    disputed: list[DisputedClaimPublic] = PydanticField(
+        default_factory=list, description=DISPUTED_DESCRIPTION
+    )
     updated_at: dt.datetime

@@ -7,8 +7,9 @@ from pydantic import Field as PydanticField
 from sqlalchemy import JSON, CheckConstraint, Column, DateTime, Text
 from sqlmodel import Field, SQLModel
 
-from app.models.base import NamedInput, Slug, utc_now
-from app.models.citation import CitationCreate, CitationPublic
+from app.models.base import Slug, utc_now
+from app.models.citation import DISPUTED_DESCRIPTION, CitationPublic, DisputedClaimPublic
+from app.models.inputs import NamedInput
 
 ReformStatus = Literal["completed", "in-progress", "not-reported"]
 REFORM_STATUSES: tuple[str, ...] = ReformStatus.__args__  # type: ignore[attr-defined]
@@ -38,7 +39,6 @@ class ReformAreaCreate(NamedInput):
     position: int = PydanticField(ge=1, le=8)
     status: ReformStatus
     progress: str | None = None
-    sources: list[CitationCreate] = PydanticField(min_length=1)
 
 
 class ReformAreaPublic(SQLModel):
@@ -53,4 +53,7 @@ class ReformAreaPublic(SQLModel):
     )
     progress: str | None = PydanticField(description="What the sources report of its progress.")
     sources: list[CitationPublic]
+    disputed: list[DisputedClaimPublic] = PydanticField(
+        default_factory=list, description=DISPUTED_DESCRIPTION
+    )
     updated_at: dt.datetime

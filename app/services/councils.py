@@ -6,7 +6,7 @@ from app.core.errors import NotFound
 from app.core.listing import sort_records
 from app.models import Council
 from app.models.council import CouncilPublic
-from app.services.common import citations_for, pick_name, sort_name
+from app.services.common import citations_for, disputes_for, matches, pick_name, sort_name
 
 RECORD_TYPE = "council"
 SORT_KEYS = {
@@ -23,6 +23,7 @@ def list_councils(
     session: Session,
     kind: str | None = None,
     status: str | None = None,
+    q: str | None = None,
     sort: str | None = None,
 ) -> list[CouncilPublic]:
     query = select(Council)
@@ -30,7 +31,11 @@ def list_councils(
         query = query.where(Council.kind == kind)
     if status:
         query = query.where(Council.status == status)
-    councils = _to_public(session, list(session.exec(query)))
+    councils = [
+        c
+        for c in _to_public(session, list(session.exec(query)))
+        if matches(q, c.id, c.acronym, *c.names.values(), *c.aliases)
+    ]
     councils.sort(key=lambda c: sort_name(c.names))
     return sort_records(councils, sort, SORT_KEYS)
 
@@ -44,6 +49,9 @@ def get_council(*, session: Session, council_id: str) -> CouncilPublic:
 
 def _to_public(session: Session, councils: list[Council]) -> list[CouncilPublic]:
     citations = citations_for(
+        session=session, record_type=RECORD_TYPE, record_ids=[c.id for c in councils]
+    )
+    disputed = disputes_for(
         session=session, record_type=RECORD_TYPE, record_ids=[c.id for c in councils]
     )
     return [
@@ -60,7 +68,10 @@ def _to_public(session: Session, councils: list[Council]) -> list[CouncilPublic]
             proposed_by=c.proposed_by,
             seat=c.seat,
             description=c.description,
+            established_at=c.established_at,
+            proposed_at=c.proposed_at,
             sources=citations.get(c.id, []),
+            disputed=disputed.get(c.id, []),
             updated_at=c.updated_at,
         )
         for c in councils

@@ -8,7 +8,7 @@ from app.core.errors import NotFound
 from app.core.listing import sort_records
 from app.models import Organization, State, StatusPeriod
 from app.models.observer import ObserverPublic
-from app.services.common import citations_for, pick_name, sort_name
+from app.services.common import citations_for, disputes_for, matches, pick_name, sort_name
 from app.services.parties import histories, periods_holding, public_history
 
 RECORD_TYPE = "observer"
@@ -28,6 +28,7 @@ def list_observers(
     as_of: dt.date | None = None,
     status: str | None = None,
     type: str | None = None,
+    q: str | None = None,
     sort: str | None = None,
 ) -> list[ObserverPublic]:
     """Observers and applicants on `as_of` (today when None), by name unless sorted."""
@@ -36,6 +37,11 @@ def list_observers(
     observers = _to_public(session, holding)
     if type:
         observers = [o for o in observers if o.type == type]
+    observers = [
+        o
+        for o in observers
+        if matches(q, o.id, o.acronym, o.iso_alpha3, *o.names.values(), *o.aliases)
+    ]
     observers.sort(key=lambda o: sort_name(o.names))
     return sort_records(observers, sort, SORT_KEYS)
 
@@ -72,6 +78,9 @@ def _to_public(session: Session, holding: list[StatusPeriod]) -> list[ObserverPu
     citations = citations_for(
         session=session, record_type=RECORD_TYPE, record_ids=[*state_ids, *org_ids]
     )
+    disputed = disputes_for(
+        session=session, record_type=RECORD_TYPE, record_ids=[*state_ids, *org_ids]
+    )
     observers = []
     for period in holding:
         party_id = period.state_id or period.organization_id or ""
@@ -92,6 +101,7 @@ def _to_public(session: Session, holding: list[StatusPeriod]) -> list[ObserverPu
                 since=period.since,
                 history=public_history(history),
                 sources=citations.get(party_id, []),
+                disputed=disputed.get(party_id, []),
                 updated_at=max([party.updated_at, *(p.updated_at for p in history)]),
             )
         )

@@ -6,7 +6,7 @@ from app.core.errors import NotFound
 from app.core.listing import sort_records
 from app.models import Organization, Partnership
 from app.models.partner import PartnerOrganizationPublic
-from app.services.common import citations_for, pick_name, sort_name
+from app.services.common import citations_for, disputes_for, matches, pick_name, sort_name
 
 RECORD_TYPE = "partner-organization"
 SORT_KEYS = {
@@ -22,6 +22,7 @@ def list_partners(
     session: Session,
     status: str | None = None,
     relationship: str | None = None,
+    q: str | None = None,
     sort: str | None = None,
 ) -> list[PartnerOrganizationPublic]:
     query = select(Organization, Partnership).join(Partnership)
@@ -29,7 +30,11 @@ def list_partners(
         query = query.where(Partnership.status == status)
     if relationship:
         query = query.where(Partnership.relationship == relationship)
-    partners = _to_public(session, list(session.exec(query)))
+    partners = [
+        p
+        for p in _to_public(session, list(session.exec(query)))
+        if matches(q, p.id, p.acronym, *p.names.values(), *p.aliases)
+    ]
     partners.sort(key=lambda p: sort_name(p.names))
     return sort_records(partners, sort, SORT_KEYS)
 
@@ -51,6 +56,8 @@ def _to_public(
     citations = citations_for(
         session=session, record_type=RECORD_TYPE, record_ids=[o.id for o, _ in rows]
     )
+    ids = [o.id for o, _ in rows]
+    disputed = disputes_for(session=session, record_type=RECORD_TYPE, record_ids=ids)
     return [
         PartnerOrganizationPublic(
             id=org.id,
@@ -63,6 +70,7 @@ def _to_public(
             since=partnership.since,
             document=partnership.document,
             sources=citations.get(org.id, []),
+            disputed=disputed.get(org.id, []),
             updated_at=max(org.updated_at, partnership.updated_at),
         )
         for org, partnership in rows

@@ -6,7 +6,7 @@ from app.core.errors import NotFound
 from app.core.listing import sort_records
 from app.models import ReformArea
 from app.models.reform_area import ReformAreaPublic
-from app.services.common import citations_for, pick_name
+from app.services.common import citations_for, disputes_for, matches, pick_name
 
 RECORD_TYPE = "reform-area"
 SORT_KEYS = {
@@ -18,13 +18,18 @@ SORT_KEYS = {
 
 
 def list_reform_areas(
-    *, session: Session, status: str | None = None, sort: str | None = None
+    *, session: Session, status: str | None = None, q: str | None = None, sort: str | None = None
 ) -> list[ReformAreaPublic]:
     """In Roadmap order unless sorted otherwise."""
     query = select(ReformArea).order_by(ReformArea.position)
     if status:
         query = query.where(ReformArea.status == status)
-    return sort_records(_to_public(session, list(session.exec(query))), sort, SORT_KEYS)
+    areas = [
+        a
+        for a in _to_public(session, list(session.exec(query)))
+        if matches(q, a.id, *a.names.values(), *a.aliases)
+    ]
+    return sort_records(areas, sort, SORT_KEYS)
 
 
 def get_reform_area(*, session: Session, reform_area_id: str) -> ReformAreaPublic:
@@ -38,6 +43,9 @@ def _to_public(session: Session, areas: list[ReformArea]) -> list[ReformAreaPubl
     citations = citations_for(
         session=session, record_type=RECORD_TYPE, record_ids=[a.id for a in areas]
     )
+    disputed = disputes_for(
+        session=session, record_type=RECORD_TYPE, record_ids=[a.id for a in areas]
+    )
     return [
         ReformAreaPublic(
             id=a.id,
@@ -48,6 +56,7 @@ def _to_public(session: Session, areas: list[ReformArea]) -> list[ReformAreaPubl
             status=a.status,
             progress=a.progress,
             sources=citations.get(a.id, []),
+            disputed=disputed.get(a.id, []),
             updated_at=a.updated_at,
         )
         for a in areas

@@ -7,6 +7,7 @@ from app.core.errors import NotFound
 from app.core.listing import sort_records
 from app.models import Citation, Source
 from app.models.source import SourcePublic
+from app.services.common import matches
 
 SORT_KEYS = {
     "id": lambda s: s.id,
@@ -17,12 +18,17 @@ SORT_KEYS = {
 
 
 def list_sources(
-    *, session: Session, kind: str | None = None, sort: str | None = None
+    *, session: Session, kind: str | None = None, q: str | None = None, sort: str | None = None
 ) -> list[SourcePublic]:
     query = select(Source).order_by(Source.id)
     if kind:
         query = query.where(Source.kind == kind)
-    return sort_records(_to_public(session, list(session.exec(query))), sort, SORT_KEYS)
+    sources = [
+        s
+        for s in _to_public(session, list(session.exec(query)))
+        if matches(q, s.id, s.title, s.publisher)
+    ]
+    return sort_records(sources, sort, SORT_KEYS)
 
 
 def get_source(*, session: Session, source_id: str) -> SourcePublic:

@@ -97,3 +97,36 @@ def test_a_bad_record_names_file_record_field_and_changes_nothing(
         load(fresh_engine, seed_dir=seed_copy)
     assert (error.value.file, error.value.record, error.value.field) == (file, record, field)
     assert _snapshot(fresh_engine) == before
+
+
+def test_unverified_records_stay_out_of_the_database(fresh_engine: Engine, seed_copy: Path) -> None:
+    observers = seed_copy / "observers.toml"
+    observers.write_text(
+        observers.read_text() + '\n[[observers]]\nid = "AU"\ntype = "state"\nunverified = true\n'
+        'history = [{ status = "observer", from = "1999", to = "2007" }]\n'
+    )
+    load(fresh_engine, seed_dir=seed_copy)
+    with Session(fresh_engine) as session:
+        assert session.get(State, "AU") is None
+        assert session.get(State, "JP") is not None
+
+
+def test_an_uncited_record_needs_the_unverified_flag(fresh_engine: Engine, seed_copy: Path) -> None:
+    observers = seed_copy / "observers.toml"
+    observers.write_text(
+        observers.read_text()
+        + '\n[[observers]]\nid = "AU"\ntype = "state"\nhistory = [{ status = "observer" }]\n'
+    )
+    with pytest.raises(SeedError, match="at least one citation") as error:
+        load(fresh_engine, seed_dir=seed_copy)
+    assert error.value.file == "observers.toml" and error.value.record.startswith("AU")
+
+
+def test_a_conflict_must_agree_with_its_record(fresh_engine: Engine, seed_copy: Path) -> None:
+    conflicts = seed_copy / "conflicts.toml"
+    text = conflicts.read_text()
+    conflicts.write_text(text.replace('value = "2004-10-22"', 'value = "2004-10-21"', 1))
+    with pytest.raises(SeedError, match="differs from the record") as error:
+        load(fresh_engine, seed_dir=seed_copy)
+    assert (error.value.file, error.value.record) == ("conflicts.toml", "thailand-accession")
+    assert _snapshot(fresh_engine) == (0, 0, 0, 0)

@@ -2,8 +2,30 @@
 
 from fastapi import APIRouter
 
-from app.api.v1 import councils, members, observers, partners, reform_areas, sources
+from app.api.v1 import (
+    cbm_dimensions,
+    chairmanships,
+    conflicts,
+    councils,
+    meetings,
+    members,
+    observers,
+    partners,
+    reform_areas,
+    sources,
+)
 
 router = APIRouter(prefix="/v1")
-for module in (members, observers, partners, councils, reform_areas, sources):
+for module in (
+    members,
+    observers,
+    partners,
+    councils,
+    reform_areas,
+    chairmanships,
+    meetings,
+    cbm_dimensions,
+    conflicts,
+    sources,
+):
     router.include_router(module.router)

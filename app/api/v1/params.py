@@ -7,6 +7,7 @@ from pydantic import Field
 
 from app.core.listing import ListParams
 from app.models.council import CouncilKind, CouncilStatus
+from app.models.meeting import MeetingKind, MeetingStatus
 from app.models.partner import PartnershipStatus, Relationship
 from app.models.reform_area import ReformStatus
 from app.models.source import SourceKind
@@ -18,6 +19,14 @@ AS_OF_DESCRIPTION = (
 
 
 class FilterParams(ListParams):
+    q: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Search: case-, accent- and punctuation-insensitive, over names in every "
+        "stored language, acronyms, aliases and ids.",
+        examples=["kaz"],
+    )
+
     def filters(self) -> dict[str, Any]:
         """The filter values, for the service call (paging is applied by the router)."""
         return self.model_dump(exclude={"limit", "offset"})
@@ -125,4 +134,86 @@ class SourceListParams(FilterParams):
     )
     kind: SourceKind | None = Field(
         default=None, description="Only sources of this kind.", examples=["seed-document"]
+    )
+
+
+class ChairmanshipListParams(FilterParams):
+    sort: str | None = Field(
+        default=None,
+        description="Comma-separated fields among `id`, `term_start`, `state`. Default: by term.",
+        examples=["-term_start"],
+    )
+    state: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z]{2}$",
+        description="Only the chairmanships of this state (ISO alpha-2).",
+        examples=["KZ"],
+    )
+
+
+class MeetingListParams(FilterParams):
+    sort: str | None = Field(
+        default=None,
+        description="Comma-separated fields among `id`, `date`, `kind`, `number`, `place`. "
+        "Default: by date.",
+        examples=["-date"],
+    )
+    kind: MeetingKind | None = Field(
+        default=None, description="Only meetings of this kind.", examples=["summit"]
+    )
+    status: MeetingStatus | None = Field(
+        default=None, description="`held` or `planned`.", examples=["held"]
+    )
+    host: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z]{2}$",
+        description="Only meetings this state hosted.",
+        examples=["KZ"],
+    )
+    year_from: int | None = Field(
+        default=None,
+        ge=1000,
+        le=9999,
+        description="Only meetings in or after this year.",
+        examples=[2010],
+    )
+    year_to: int | None = Field(
+        default=None,
+        ge=1000,
+        le=9999,
+        description="Only meetings in or before this year.",
+        examples=[2022],
+    )
+
+
+class CbmDimensionListParams(FilterParams):
+    sort: str | None = Field(
+        default=None,
+        description="Comma-separated fields among `id`, `position`, `name`. Default: Catalogue order.",
+        examples=["name"],
+    )
+    coordinator: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z]{2}$",
+        description="Only priority areas this state (ISO alpha-2) coordinates or co-coordinates.",
+        examples=["AZ"],
+    )
+
+
+class ConflictListParams(FilterParams):
+    sort: str | None = Field(
+        default=None,
+        description="Comma-separated fields among `id`, `collection`, `field`. Default: by id.",
+        examples=["collection"],
+    )
+    collection: str | None = Field(
+        default=None,
+        description="Only conflicts about records of this collection.",
+        examples=["meetings"],
+    )
+    record_id: str | None = Field(
+        default=None,
+        max_length=80,
+        description="Only conflicts about this record.",
+        examples=["TH"],
     )

@@ -1,0 +1,76 @@
+"""The CBM Catalogue: dimensions, their priority areas and the states coordinating them."""
+
+import datetime as dt
+
+from pydantic import BaseModel
+from pydantic import Field as PydanticField
+from sqlalchemy import JSON, Column, DateTime
+from sqlmodel import Field, SQLModel
+
+from app.models.base import PartialDate, Slug, utc_now
+from app.models.citation import DISPUTED_DESCRIPTION, CitationPublic, DisputedClaimPublic
+from app.models.inputs import NamedInput
+
+
+class CbmDimension(SQLModel, table=True):
+    __tablename__ = "cbm_dimensions"
+
+    id: str = Field(primary_key=True, max_length=80)
+    position: int = Field(unique=True)
+    names: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
+    updated_at: dt.datetime = Field(
+        default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class CbmArea(SQLModel, table=True):
+    __tablename__ = "cbm_areas"
+
+    id: str = Field(primary_key=True, max_length=80)
+    dimension_id: str = Field(foreign_key="cbm_dimensions.id", index=True, max_length=80)
+    position: int
+    names: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
+    coordinators: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    co_coordinators: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    added: str | None = Field(default=None, max_length=10)
+    updated_at: dt.datetime = Field(
+        default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class CbmAreaCreate(NamedInput):
+    id: Slug
+    coordinators: list[str] = PydanticField(default_factory=list)
+    co_coordinators: list[str] = PydanticField(default_factory=list)
+    added: PartialDate | None = None
+
+
+class CbmDimensionCreate(NamedInput):
+    id: Slug
+    position: int = PydanticField(ge=1)
+    areas: list[CbmAreaCreate] = PydanticField(min_length=1)
+
+
+class CbmAreaPublic(BaseModel):
+    id: str = PydanticField(examples=["transport-corridors"])
+    name: str
+    coordinators: list[str] = PydanticField(
+        description="ISO alpha-2 codes of the coordinating states, where a source names them.",
+        examples=[["AZ"]],
+    )
+    co_coordinators: list[str] = PydanticField(examples=[["CN", "IN"]])
+    added: str | None = PydanticField(description="When it joined the Catalogue, if sourced.")
+    sources: list[CitationPublic]
+
+
+class CbmDimensionPublic(SQLModel):
+    id: str = PydanticField(examples=["economic"])
+    position: int
+    name: str = PydanticField(examples=["Economic dimension"])
+    names: dict[str, str]
+    priority_areas: list[CbmAreaPublic]
+    sources: list[CitationPublic]
+    disputed: list[DisputedClaimPublic] = PydanticField(
+        default_factory=list, description=DISPUTED_DESCRIPTION
+    )
+    updated_at: dt.datetime

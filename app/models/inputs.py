@@ -1,0 +1,30 @@
+"""Bases of the seed (and future write) schemas of cited records."""
+
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, model_validator
+
+from app.models.base import StrictInput, require_english
+from app.models.citation import CitationCreate
+
+
+class CitedInput(StrictInput):
+    """A record with its citations. `unverified = true` marks a fact only memory supports:
+    it may stay in the data file, uncited, but is not loaded until a source backs it."""
+
+    sources: list[CitationCreate] = Field(default_factory=list)
+    unverified: bool = False
+
+    @model_validator(mode="after")
+    def _cited_unless_unverified(self) -> "CitedInput":
+        if not self.sources and not self.unverified:
+            raise ValueError("every record needs at least one citation (or `unverified = true`)")
+        return self
+
+
+class NamedInput(CitedInput):
+    """Names of an organization or body: English required, official acronym, common aliases."""
+
+    names: Annotated[dict[str, str], AfterValidator(require_english)]
+    acronym: str | None = None
+    aliases: list[str] = Field(default_factory=list)

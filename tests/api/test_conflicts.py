@@ -1,0 +1,58 @@
+"""Disagreements between sources are shown, never hidden."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.helpers import ids
+
+SEED_DOCUMENT_CONFLICTS = {
+    # conflict id: (record path, field, current value, alternative value)
+    "roadmap-approval-date": (
+        "/v1/meetings/informal-ministerial-2023",
+        "date",
+        "2023-09-21",
+        "2023-09-09",
+    ),
+    "secretariat-seat": ("/v1/councils/secretariat", "seat", "Astana", "Almaty"),
+    "first-volunteer-summit-place": ("/v1/meetings/volunteer-summit-1", "place", "Astana", "Baku"),
+    "thailand-accession": ("/v1/members/TH", "joined", "2004-10-22", "2006"),
+    "turkmenistan-observer-since": ("/v1/observers/TM", "since", "2021", "2022-10-13"),
+    "china-chairmanship-end": ("/v1/chairmanships/china-2014", "term_end", "2018-09", "2016"),
+}
+
+
+@pytest.mark.parametrize(("conflict_id", "expected"), SEED_DOCUMENT_CONFLICTS.items())
+def test_record_holds_current_value_and_lists_the_alternative(
+    client: TestClient, conflict_id: str, expected: tuple[str, str, str, str]
+) -> None:
+    path, field, current, alternative = expected
+    record = client.get(path).json()
+    assert record[field] == current
+    disputed = [d for d in record["disputed"] if d["conflict_id"] == conflict_id]
+    assert [(d["field"], d["value"]) for d in disputed] == [(field, alternative)]
+    assert disputed[0]["sources"], "an alternative carries its citations"
+
+
+@pytest.mark.parametrize("conflict_id", SEED_DOCUMENT_CONFLICTS)
+def test_conflict_route_shows_every_claim_cited(client: TestClient, conflict_id: str) -> None:
+    conflict = client.get(f"/v1/conflicts/{conflict_id}").json()
+    assert len(conflict["claims"]) >= 2
+    assert sum(c["current"] for c in conflict["claims"]) == 1
+    assert all(c["sources"] for c in conflict["claims"])
+
+
+def test_priority_area_count_18_or_19_is_shown_with_both_documents(client: TestClient) -> None:
+    conflict = client.get("/v1/conflicts/cbm-priority-areas-count").json()
+    assert conflict["collection"] is None
+    claims = {c["value"]: {s["source_id"] for s in c["sources"]} for c in conflict["claims"]}
+    assert claims["19"] == {"astana-times-2024-12"}
+    assert claims["18"] >= {
+        "baku-dialogues-optimizing-chairmanship",
+        "baku-dialogues-membership-privileges",
+    }
+
+
+def test_filters(client: TestClient) -> None:
+    assert ids(client, "/v1/conflicts?record_id=TH") == ["thailand-accession"]
+    about_meetings = client.get("/v1/conflicts?collection=meetings&limit=200").json()["data"]
+    assert about_meetings and {c["collection"] for c in about_meetings} == {"meetings"}
