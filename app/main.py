@@ -1,7 +1,10 @@
 """Application factory: metadata, middleware, routers, error handlers, lifespan."""
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.metadata import version as package_version
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
@@ -9,7 +12,10 @@ from starlette.middleware.cors import CORSMiddleware
 
 from app.api import health
 from app.api import v1 as api_v1
+from app.api.v1.exports import ExportStore
+from app.core.cache import CACHE_CONTROL, VARY, CachingMiddleware, ResponseCache
 from app.core.config import Settings, get_settings
+from app.core.dataset_state import DatasetState
 from app.core.db import build_engine
 from app.core.errors import install_error_handlers
 from app.core.middleware import RequestIdMiddleware, UnhandledErrorMiddleware
@@ -42,6 +48,8 @@ TAGS = [
     {"name": "cbm dimensions", "description": "The Catalogue of Confidence Building Measures."},
     {"name": "conflicts", "description": "Facts on which sources disagree, every claim cited."},
     {"name": "sources", "description": "The documents and references every fact cites."},
+    {"name": "search", "description": "One query across every collection, ranked."},
+    {"name": "exports", "description": "Whole-dataset files with their SHA-256."},
     {"name": "operations", "description": "Health and readiness probes."},
 ]
 
@@ -61,11 +69,20 @@ EXPOSED_HEADERS = [
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
 
+    dataset = DatasetState()
+    cache = ResponseCache(settings.cache_max_bytes)
+    dataset.listeners.append(cache.clear)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owns_engine = engine is None
         app.state.engine = engine or build_engine(settings)
+        dataset.refresh(app.state.engine)
+        poller = asyncio.create_task(dataset.poll(app.state.engine, settings.version_poll_seconds))
         yield
+        poller.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await poller
         if owns_engine:
             app.state.engine.dispose()
 
@@ -79,6 +96,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         license_info={"name": "MIT", "identifier": "MIT"},
     )
     app.state.settings = settings
+    app.state.dataset = dataset
+    app.state.response_cache = cache
+    app.state.exports = ExportStore()
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(api_v1.router)
@@ -94,4 +114,19 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         max_age=86400,
     )
     app.add_middleware(RequestIdMiddleware)
+    if settings.cache_max_bytes > 0:
+        # Outermost: a hit is answered before any other middleware or routing runs, so it
+        # carries the CORS headers itself (any origin, no credentials: the same for all).
+        app.add_middleware(
+            CachingMiddleware,
+            cache=cache,
+            state=dataset,
+            build=package_version("cica-data-api"),
+            static_headers=[
+                (b"cache-control", CACHE_CONTROL),
+                (b"vary", VARY),
+                (b"access-control-allow-origin", b"*"),
+                (b"access-control-expose-headers", ", ".join(EXPOSED_HEADERS).encode()),
+            ],
+        )
     return app

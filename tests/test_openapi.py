@@ -49,9 +49,20 @@ def test_error_responses_are_declared(spec: dict[str, Any]) -> None:
             continue
         for operation in item.values():
             responses = operation["responses"]
-            assert {"422", "500"} <= responses.keys(), path
-            assert "application/problem+json" in responses["422"]["content"]
-            assert ("400" if "{" not in path else "404") in responses, path
+            assert {"400", "500"} <= responses.keys(), path
+            assert "application/problem+json" in responses["400"]["content"]
+            if "{" in path:
+                assert "404" in responses, path
+
+
+def test_caching_headers_are_described(spec: dict[str, Any]) -> None:
+    for path, item in spec["paths"].items():
+        if path.startswith("/v1/"):
+            responses = item["get"]["responses"]
+            assert {"ETag", "Cache-Control", "Last-Modified"} <= responses["200"][
+                "headers"
+            ].keys(), path
+            assert "304" in responses, path
 
 
 def test_served_at_openapi_json() -> None:

@@ -26,6 +26,17 @@ class Settings(BaseSettings):
         description="Directory of the source documents, for `check-sources` without an argument.",
     )
     log_level: str = Field(default="info", description="uvicorn / application log level.")
+    cache_max_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=0,
+        description="Response cache size per process, in bytes of cached bodies (0 disables it).",
+    )
+    version_poll_seconds: float = Field(
+        default=0.5,
+        gt=0,
+        description="How often each process re-reads the dataset version (cache coherence).",
+    )
+    access_log: bool = Field(default=False, description="uvicorn's per-request access log line.")
 
     @field_validator("database_url")
     @classmethod

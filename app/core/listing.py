@@ -1,7 +1,7 @@
 """What every list route shares: paging and sort parameters, the envelope and its links."""
 
 from collections.abc import Callable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_serializer
 from starlette.datastructures import URL
@@ -14,10 +14,35 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
 
-class ListParams(BaseModel):
-    """Query parameters of every list route; unknown parameters are rejected (400)."""
+class RepresentationParams(BaseModel):
+    """Query parameters of every read route; unknown parameters are rejected (400)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    lang: Literal["en", "ru"] | None = Field(
+        default=None,
+        description="Language of `name` fields (else `Accept-Language`); English is the "
+        "fallback where a name is not stored in the language asked for.",
+        examples=["ru"],
+    )
+    fields: str | None = Field(
+        default=None,
+        max_length=500,
+        description="Comma-separated top-level fields to return (sparse fieldset); an unknown "
+        "field is a 400.",
+        examples=["id,name"],
+    )
+
+
+class ListParams(RepresentationParams):
+    """Query parameters of every list route."""
+
+    format: Literal["json", "csv", "ndjson"] | None = Field(
+        default=None,
+        description="Representation, instead of the `Accept` header: `json`, `csv` (header "
+        "row, one row per record, nested values flattened) or `ndjson` (one record per line).",
+        examples=["csv"],
+    )
 
     limit: int = Field(
         default=DEFAULT_LIMIT,

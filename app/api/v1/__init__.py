@@ -7,11 +7,13 @@ from app.api.v1 import (
     chairmanships,
     conflicts,
     councils,
+    exports,
     meetings,
     members,
     observers,
     partners,
     reform_areas,
+    search,
     sources,
 )
 
@@ -27,5 +29,7 @@ for module in (
     cbm_dimensions,
     conflicts,
     sources,
+    search,
+    exports,
 ):
     router.include_router(module.router)

@@ -29,7 +29,7 @@ class FilterParams(ListParams):
 
     def filters(self) -> dict[str, Any]:
         """The filter values, for the service call (paging is applied by the router)."""
-        return self.model_dump(exclude={"limit", "offset"})
+        return self.model_dump(exclude={"limit", "offset", "format", "lang", "fields"})
 
 
 class MemberListParams(FilterParams):

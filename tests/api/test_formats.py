@@ -1,0 +1,93 @@
+"""CSV, NDJSON, languages and sparse fieldsets."""
+
+import csv
+import io
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.helpers import assert_problem
+
+LISTS = [
+    "members",
+    "observers",
+    "partner-organizations",
+    "councils",
+    "reform-areas",
+    "chairmanships",
+    "meetings",
+    "cbm-dimensions",
+    "conflicts",
+    "sources",
+]
+
+
+@pytest.mark.parametrize("collection", LISTS)
+def test_csv_has_a_header_and_total_rows(client: TestClient, collection: str) -> None:
+    response = client.get(f"/v1/{collection}?format=csv&limit=200")
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8"))))
+    total = client.get(f"/v1/{collection}?limit=1").json()["meta"]["total"]
+    assert len(rows) == total == int(response.headers["x-total-count"])
+    assert rows[0]["id"]
+
+
+@pytest.mark.parametrize("collection", LISTS)
+def test_ndjson_has_total_lines_of_json(client: TestClient, collection: str) -> None:
+    response = client.get(f"/v1/{collection}?limit=200", headers={"Accept": "application/x-ndjson"})
+    assert response.headers["content-type"] == "application/x-ndjson"
+    lines = response.content.decode("utf-8").splitlines()
+    total = client.get(f"/v1/{collection}?limit=1").json()["meta"]["total"]
+    assert len(lines) == total
+    assert [json.loads(line)["id"] for line in lines] == [
+        r["id"] for r in client.get(f"/v1/{collection}?limit=200").json()["data"]
+    ]
+
+
+def test_csv_flattens_nested_values_predictably(client: TestClient) -> None:
+    text = client.get("/v1/members?limit=200", headers={"Accept": "text/csv"}).text
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(text))}
+    assert rows["KZ"]["names.ru"] == "Казахстан"
+    assert rows["KZ"]["chairmanships"] == "kazakhstan-2002|kazakhstan-2020"
+    assert json.loads(rows["LK"]["history"])[0]["status"] == "observer"
+
+
+def test_csv_pages_carry_link_headers(client: TestClient) -> None:
+    response = client.get("/v1/members?format=csv&limit=10")
+    assert 'rel="next"' in response.headers["link"] and "offset=10" in response.headers["link"]
+
+
+def test_accept_negotiation(client: TestClient) -> None:
+    assert (
+        client.get("/v1/members", headers={"Accept": "text/html,*/*;q=0.1"}).headers["content-type"]
+        == "application/json"
+    )
+    preferred = client.get("/v1/members", headers={"Accept": "application/json;q=0.5, text/csv"})
+    assert preferred.headers["content-type"].startswith("text/csv")
+    assert_problem(client.get("/v1/members", headers={"Accept": "image/png"}), 406)
+    assert_problem(client.get("/v1/members/KZ", headers={"Accept": "text/csv"}), 406)
+    assert_problem(client.get("/v1/members?format=xml"), 422)
+
+
+def test_language_by_parameter_or_header_with_english_fallback(client: TestClient) -> None:
+    russian = client.get("/v1/members/KZ?lang=ru")
+    assert russian.json()["name"] == "Казахстан" and russian.headers["content-language"] == "ru"
+    by_header = client.get("/v1/members/KZ", headers={"Accept-Language": "fr-FR, ru;q=0.8"})
+    assert by_header.json()["name"] == "Казахстан"
+    fallback = client.get("/v1/members/KZ", headers={"Accept-Language": "fr"})
+    assert fallback.json()["name"] == "Kazakhstan" and fallback.headers["content-language"] == "en"
+    council = client.get("/v1/councils/secretariat?lang=ru").json()
+    assert council["name"] == "CICA Secretariat", "no Russian name stored: English"
+
+
+def test_sparse_fieldsets(client: TestClient) -> None:
+    body = client.get("/v1/members?fields=id,name&limit=2").json()
+    assert [set(r) for r in body["data"]] == [{"id", "name"}, {"id", "name"}]
+    assert client.get("/v1/members/KZ?fields=joined").json() == {"joined": "1999"}
+    first_line = client.get("/v1/members?fields=id,joined&format=ndjson").text.splitlines()[0]
+    assert set(json.loads(first_line)) == {"id", "joined"}
+    body = assert_problem(client.get("/v1/members?fields=id,shoe_size"), 400)
+    assert body["errors"][0]["field"] == "query.fields"
+    assert_problem(client.get("/v1/members/KZ?fields=nope"), 400)
+    assert_problem(client.get("/v1/members/KZ?colour=red"), 400)
