@@ -9,7 +9,8 @@ strong ETag here is a function of the representation's key and the dataset versi
 """
 
 import hashlib
-import uuid
+import itertools
+import os
 from collections import OrderedDict
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -78,6 +79,17 @@ def _matches(if_none_match: bytes, etag: bytes) -> bool:
     return any(tag.strip().removeprefix(b"W/") == etag for tag in if_none_match.split(b","))
 
 
+class RequestIds:
+    """Cheap unique ids for the hot path: a random per-process prefix and a counter."""
+
+    def __init__(self) -> None:
+        self._prefix = os.urandom(6).hex()
+        self._counter = itertools.count(1)
+
+    def next(self) -> bytes:
+        return f"{self._prefix}{next(self._counter):08x}".encode()
+
+
 class CachingMiddleware:
     def __init__(
         self,
@@ -92,6 +104,7 @@ class CachingMiddleware:
         self.app, self.cache, self.state, self.build = app, cache, state, build
         self.static_headers = static_headers
         self.prefix = prefix
+        self.request_ids = RequestIds()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -121,17 +134,14 @@ class CachingMiddleware:
         key = (scope["path"], query, accept, accept_language)
         version = self.state.version
         entry = self.cache.get((version, *key))
-        etag = entry.etag if entry else etag_for(self.build, version, key)
-        if self._not_modified(if_none_match, if_modified_since, etag):
-            await self._send(send, 304, etag, [], b"", request_id, version, head=True)
+        if entry is None:
+            await self._fill(scope, receive, send, key, version, if_none_match, if_modified_since)
             return
-        if entry is not None:
-            head = scope["method"] == "HEAD"
-            await self._send(
-                send, 200, etag, entry.headers, entry.body, request_id, version, head=head
-            )
-            return
-        await self._fill(scope, receive, send, key, version)
+        status = 304 if self._not_modified(if_none_match, if_modified_since, entry.etag) else 200
+        head = status == 304 or scope["method"] == "HEAD"
+        await self._send(
+            send, status, entry.etag, entry.headers, entry.body, request_id, version, head=head
+        )
 
     def _not_modified(self, if_none_match: bytes, if_modified_since: bytes, etag: bytes) -> bool:
         if if_none_match:
@@ -162,17 +172,27 @@ class CachingMiddleware:
             (b"etag", etag),
             (b"last-modified", self.state.last_modified_header),
             (b"x-dataset-version", str(version).encode()),
-            (_HOP, request_id or uuid.uuid4().hex.encode()),
+            (_HOP, request_id or self.request_ids.next()),
         ]
         if status == 200:
             out.append((b"content-length", str(len(body)).encode()))
+        else:
+            out = [(n, v) for n, v in out if n not in (b"content-type", b"content-language")]
         await send({"type": "http.response.start", "status": status, "headers": out})
         await send({"type": "http.response.body", "body": b"" if head else body})
 
     async def _fill(
-        self, scope: Scope, receive: Receive, send: Send, key: tuple[object, ...], version: int
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        key: tuple[object, ...],
+        version: int,
+        if_none_match: bytes,
+        if_modified_since: bytes,
     ) -> None:
-        """Run the app; keep a 200 of the current version; add the caching headers."""
+        """Run the app; keep a 200 of the current version; add the caching
+        headers; answer 304 if the request's validators match what was just built."""
         start: Message = {}
         chunks: list[bytes] = []
 
@@ -183,13 +203,16 @@ class CachingMiddleware:
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
 
-        await self.app(scope, receive, capture)
+        # HEAD is answered from a GET (the routes declare GET only); the body is dropped below.
+        await self.app({**scope, "method": "GET"}, receive, capture)
         body = b"".join(chunks)
         headers = list(start.get("headers", []))
         response_version = next((v for n, v in headers if n == b"x-dataset-version"), None)
         if start.get("status") != 200 or response_version is None:
             await send(start)
-            await send({"type": "http.response.body", "body": body})
+            await send(
+                {"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body}
+            )
             return
         served_version = int(response_version)
         stored = [(n, v) for n, v in headers if n in _STORED_HEADERS]
@@ -197,5 +220,6 @@ class CachingMiddleware:
         if served_version == version == self.state.version:
             self.cache.put((version, *key), Entry(etag, stored, body))
         request_id = next((v for n, v in headers if n == _HOP), b"")
-        head = scope["method"] == "HEAD"
-        await self._send(send, 200, etag, stored, body, request_id, served_version, head=head)
+        status = 304 if self._not_modified(if_none_match, if_modified_since, etag) else 200
+        head = status == 304 or scope["method"] == "HEAD"
+        await self._send(send, status, etag, stored, body, request_id, served_version, head=head)

@@ -157,3 +157,20 @@ def test_cache_can_be_switched_off(seeded_engine: Engine, statements: list[str])
         statements.clear()
         response = client.get("/v1/members/KZ")
     assert statements and "etag" not in response.headers
+
+
+def test_conditional_requests_never_hide_a_missing_resource(client: TestClient) -> None:
+    assert client.get("/v1/members/XX", headers={"If-None-Match": "*"}).status_code == 404
+    last_modified = client.get("/v1/members/KZ").headers["last-modified"]
+    assert (
+        client.get("/v1/members/XX", headers={"If-Modified-Since": last_modified}).status_code
+        == 404
+    )
+
+
+def test_a_head_request_does_not_poison_the_cache(quiet_client: TestClient) -> None:
+    head = quiet_client.head("/v1/councils/cica-fund")
+    assert head.status_code == 200 and head.content == b""
+    get = quiet_client.get("/v1/councils/cica-fund")
+    assert get.json()["id"] == "cica-fund"
+    assert quiet_client.head("/v1/councils/cica-fund").headers["etag"] == get.headers["etag"]
