@@ -5,7 +5,8 @@
 
 Prints requests, failures, throughput and latency percentiles; exits non-zero if any
 request failed or took longer than --stall seconds. The pool is kept deliberately small
-(5 connections, no overflow) so a session pattern that holds connections would stall.
+(5 connections, no overflow) and the response cache off (unless --cache), so every request
+runs its queries and a session pattern that held connections would stall.
 """
 
 import argparse
@@ -53,8 +54,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(database_url: str, *, workers: int = 1) -> Iterator[str]:
-    """Start `cica-api serve` (the Dockerfile's command) and wait until it is ready."""
+def running_server(database_url: str, *, workers: int = 1, cache: bool = True) -> Iterator[str]:
+    """Start `cica-api serve` (the Dockerfile's command) and wait until it is ready.
+
+    `cache=False` turns the response cache off so every request reaches the database."""
     port = free_port()
     env = {
         **os.environ,
@@ -62,6 +65,7 @@ def running_server(database_url: str, *, workers: int = 1) -> Iterator[str]:
         "CICA_DB_POOL_SIZE": "5",
         "CICA_DB_MAX_OVERFLOW": "0",
         "CICA_LOG_LEVEL": "warning",
+        **({} if cache else {"CICA_CACHE_MAX_BYTES": "0"}),
     }
     command = [
         sys.executable,
@@ -145,12 +149,18 @@ def main() -> int:
     parser.add_argument(
         "--stall", type=float, default=5.0, help="slowest acceptable request, seconds"
     )
+    parser.add_argument(
+        "--cache",
+        action="store_true",
+        help="keep the response cache on (default: off, so every request runs its queries)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/load.db"
-        with running_server(url) as base:
+        with running_server(url, cache=args.cache) as base:
             result = hammer(base, clients=args.clients, seconds=args.seconds)
-    print(f"{url.split(':')[0]}: {args.clients} clients, {result.summary()}")
+    cache = "cache on" if args.cache else "cache off"
+    print(f"{url.split(':')[0]} ({cache}): {args.clients} clients, {result.summary()}")
     for failure in sorted(set(result.failures))[:10]:
         print("  failed:", failure)
     slowest = max(result.latencies, default=0)
