@@ -5,7 +5,7 @@ import re
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
-from sqlalchemy import MetaData
+from sqlalchemy import CheckConstraint, MetaData
 from sqlmodel import SQLModel
 
 # Named constraints make migrations reviewable and let autogenerate diff them reliably.
@@ -81,3 +81,9 @@ class StrictInput(BaseModel):
     """Base of every input (seed or write) schema: unknown fields are an error, not ignored."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
+    """A named CHECK that `column` holds one of `values` (portable, unlike DB enums)."""
+    allowed = ", ".join(f"'{value}'" for value in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=column)

@@ -4,10 +4,10 @@ import datetime as dt
 from typing import Literal
 
 from pydantic import Field as PydanticField
-from sqlalchemy import JSON, CheckConstraint, Column, Date, DateTime, Text
+from sqlalchemy import JSON, Column, Date, DateTime, Text
 from sqlmodel import Field, SQLModel
 
-from app.models.base import PartialDate, Slug, utc_now
+from app.models.base import PartialDate, Slug, one_of, utc_now
 from app.models.citation import DISPUTED_DESCRIPTION, CitationPublic, DisputedClaimPublic
 from app.models.inputs import NamedInput
 
@@ -29,15 +29,11 @@ COUNCIL_KINDS: tuple[str, ...] = CouncilKind.__args__  # type: ignore[attr-defin
 COUNCIL_STATUSES: tuple[str, ...] = CouncilStatus.__args__  # type: ignore[attr-defined]
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return "{} IN ({})".format(column, ", ".join(f"'{v}'" for v in values))
-
-
 class Council(SQLModel, table=True):
     __tablename__ = "councils"
     __table_args__ = (
-        CheckConstraint(_in("kind", COUNCIL_KINDS), name="kind"),
-        CheckConstraint(_in("status", COUNCIL_STATUSES), name="status"),
+        one_of("kind", COUNCIL_KINDS),
+        one_of("status", COUNCIL_STATUSES),
     )
 
     id: str = Field(primary_key=True, max_length=80)

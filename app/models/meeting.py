@@ -4,10 +4,10 @@ import datetime as dt
 from typing import Literal
 
 from pydantic import Field as PydanticField
-from sqlalchemy import CheckConstraint, Column, Date, DateTime, Text
+from sqlalchemy import Column, Date, DateTime, Text
 from sqlmodel import Field, SQLModel
 
-from app.models.base import PartialDate, Slug, utc_now
+from app.models.base import PartialDate, Slug, one_of, utc_now
 from app.models.citation import DISPUTED_DESCRIPTION, CitationPublic, DisputedClaimPublic
 from app.models.inputs import CitedInput
 
@@ -22,12 +22,8 @@ MEETING_STATUSES: tuple[str, ...] = MeetingStatus.__args__  # type: ignore[attr-
 class Meeting(SQLModel, table=True):
     __tablename__ = "meetings"
     __table_args__ = (
-        CheckConstraint(
-            "kind IN ({})".format(", ".join(f"'{k}'" for k in MEETING_KINDS)), name="kind"
-        ),
-        CheckConstraint(
-            "status IN ({})".format(", ".join(f"'{s}'" for s in MEETING_STATUSES)), name="status"
-        ),
+        one_of("kind", MEETING_KINDS),
+        one_of("status", MEETING_STATUSES),
     )
 
     id: str = Field(primary_key=True, max_length=80)

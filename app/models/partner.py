@@ -4,10 +4,10 @@ import datetime as dt
 from typing import Literal
 
 from pydantic import Field as PydanticField
-from sqlalchemy import CheckConstraint, Column, Date, DateTime, Text
+from sqlalchemy import Column, Date, DateTime, Text
 from sqlmodel import Field, SQLModel
 
-from app.models.base import PartialDate, Slug, utc_now
+from app.models.base import PartialDate, Slug, one_of, utc_now
 from app.models.citation import DISPUTED_DESCRIPTION, CitationPublic, DisputedClaimPublic
 from app.models.inputs import NamedInput
 
@@ -20,14 +20,8 @@ PARTNERSHIP_STATUSES: tuple[str, ...] = PartnershipStatus.__args__  # type: igno
 class Partnership(SQLModel, table=True):
     __tablename__ = "partnerships"
     __table_args__ = (
-        CheckConstraint(
-            "relationship IN ({})".format(", ".join(f"'{r}'" for r in RELATIONSHIPS)),
-            name="relationship",
-        ),
-        CheckConstraint(
-            "status IN ({})".format(", ".join(f"'{s}'" for s in PARTNERSHIP_STATUSES)),
-            name="status",
-        ),
+        one_of("relationship", RELATIONSHIPS),
+        one_of("status", PARTNERSHIP_STATUSES),
     )
 
     organization_id: str = Field(primary_key=True, foreign_key="organizations.id", max_length=80)

@@ -8,7 +8,7 @@ from pydantic import Field as PydanticField
 from sqlalchemy import JSON, CheckConstraint, Column, Date, DateTime, Index
 from sqlmodel import Field, SQLModel
 
-from app.models.base import PartialDate, StrictInput, utc_now
+from app.models.base import PartialDate, StrictInput, one_of, utc_now
 
 Status = Literal["member", "observer", "applicant"]
 STATUSES: tuple[str, ...] = Status.__args__  # type: ignore[attr-defined]
@@ -54,9 +54,7 @@ class StatusPeriod(SQLModel, table=True):
         CheckConstraint(
             "(state_id IS NULL) <> (organization_id IS NULL)", name="exactly_one_party"
         ),
-        CheckConstraint(
-            "status IN ({})".format(", ".join(f"'{s}'" for s in STATUSES)), name="status"
-        ),
+        one_of("status", STATUSES),
         Index("ix_status_periods_status_since", "status", "since_date"),
     )
 

@@ -4,10 +4,10 @@ import datetime as dt
 from typing import Literal
 
 from pydantic import Field as PydanticField
-from sqlalchemy import JSON, CheckConstraint, Column, DateTime, Text
+from sqlalchemy import JSON, Column, DateTime, Text
 from sqlmodel import Field, SQLModel
 
-from app.models.base import Slug, utc_now
+from app.models.base import Slug, one_of, utc_now
 from app.models.citation import DISPUTED_DESCRIPTION, CitationPublic, DisputedClaimPublic
 from app.models.inputs import NamedInput
 
@@ -17,11 +17,7 @@ REFORM_STATUSES: tuple[str, ...] = ReformStatus.__args__  # type: ignore[attr-de
 
 class ReformArea(SQLModel, table=True):
     __tablename__ = "reform_areas"
-    __table_args__ = (
-        CheckConstraint(
-            "status IN ({})".format(", ".join(f"'{s}'" for s in REFORM_STATUSES)), name="status"
-        ),
-    )
+    __table_args__ = (one_of("status", REFORM_STATUSES),)
 
     id: str = Field(primary_key=True, max_length=80)
     position: int = Field(unique=True)

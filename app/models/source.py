@@ -5,10 +5,10 @@ from typing import Literal
 
 from pydantic import AnyHttpUrl
 from pydantic import Field as PydanticField
-from sqlalchemy import CheckConstraint, Column, DateTime
+from sqlalchemy import Column, DateTime
 from sqlmodel import Field, SQLModel
 
-from app.models.base import PartialDate, Slug, StrictInput, utc_now
+from app.models.base import PartialDate, Slug, StrictInput, one_of, utc_now
 
 SourceKind = Literal["seed-document", "web-page", "official-document", "news-article", "reference"]
 SOURCE_KINDS: tuple[str, ...] = SourceKind.__args__  # type: ignore[attr-defined]
@@ -16,11 +16,7 @@ SOURCE_KINDS: tuple[str, ...] = SourceKind.__args__  # type: ignore[attr-defined
 
 class Source(SQLModel, table=True):
     __tablename__ = "sources"
-    __table_args__ = (
-        CheckConstraint(
-            "kind IN ({})".format(", ".join(f"'{k}'" for k in SOURCE_KINDS)), name="kind"
-        ),
-    )
+    __table_args__ = (one_of("kind", SOURCE_KINDS),)
 
     id: str = Field(primary_key=True, max_length=80)
     title: str
