@@ -166,8 +166,9 @@ class CachingMiddleware:
         *,
         head: bool,
     ) -> None:
+        # A 304 repeats only the validators and caching headers, not the body's metadata.
         out = [
-            *headers,
+            *(headers if status == 200 else ()),
             *self.static_headers,
             (b"etag", etag),
             (b"last-modified", self.state.last_modified_header),
@@ -176,8 +177,6 @@ class CachingMiddleware:
         ]
         if status == 200:
             out.append((b"content-length", str(len(body)).encode()))
-        else:
-            out = [(n, v) for n, v in out if n not in (b"content-type", b"content-language")]
         await send({"type": "http.response.start", "status": status, "headers": out})
         await send({"type": "http.response.body", "body": b"" if head else body})
 
