@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Request
 from sqlalchemy import Engine
 
 
@@ -14,7 +14,3 @@ def get_engine(request: Request) -> Engine:
 EngineDep = Annotated[Engine, Depends(get_engine)]
 
 DATASET_VERSION_HEADER = "X-Dataset-Version"
-
-
-def stamp_version(response: Response, version: int) -> None:
-    response.headers[DATASET_VERSION_HEADER] = str(version)
