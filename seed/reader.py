@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from app.models.cbm import CbmAreaPublic, CbmDimensionCreate, CbmDimensionPublic
 from app.models.chairmanship import ChairmanshipCreate, ChairmanshipPublic
 from app.models.citation import CitationCreate
+from app.models.collections import CBM_AREA_RECORD_TYPE, CLAIM_RECORD_TYPE, RECORD_TYPES
 from app.models.conflict import ConflictCreate
 from app.models.council import CouncilCreate, CouncilPublic
 from app.models.meeting import MeetingCreate, MeetingPublic
@@ -42,48 +43,32 @@ class Resource:
 
 
 SOURCES = Resource("sources.toml", "sources", SourceCreate)
-CONFLICTS = Resource("conflicts.toml", "conflicts", ConflictCreate, "conflict-claim")
+CONFLICTS = Resource("conflicts.toml", "conflicts", ConflictCreate, CLAIM_RECORD_TYPE)
+
+
+def _records(
+    file: str, schema: type[BaseModel], public: type[BaseModel], collection: str
+) -> Resource:
+    return Resource(
+        file, file.removesuffix(".toml"), schema, RECORD_TYPES[collection], public, collection
+    )
+
+
 RESOURCES = (
-    Resource("members.toml", "members", MemberCreate, "member", MemberPublic, "members"),
-    Resource(
-        "observers.toml", "observers", ObserverCreate, "observer", ObserverPublic, "observers"
-    ),
-    Resource(
+    _records("members.toml", MemberCreate, MemberPublic, "members"),
+    _records("observers.toml", ObserverCreate, ObserverPublic, "observers"),
+    _records(
         "partner_organizations.toml",
-        "partner_organizations",
         PartnerOrganizationCreate,
-        "partner-organization",
         PartnerOrganizationPublic,
         "partner-organizations",
     ),
-    Resource("councils.toml", "councils", CouncilCreate, "council", CouncilPublic, "councils"),
-    Resource(
-        "reform_areas.toml",
-        "reform_areas",
-        ReformAreaCreate,
-        "reform-area",
-        ReformAreaPublic,
-        "reform-areas",
-    ),
-    Resource(
-        "chairmanships.toml",
-        "chairmanships",
-        ChairmanshipCreate,
-        "chairmanship",
-        ChairmanshipPublic,
-        "chairmanships",
-    ),
-    Resource("meetings.toml", "meetings", MeetingCreate, "meeting", MeetingPublic, "meetings"),
-    Resource(
-        "cbm_dimensions.toml",
-        "cbm_dimensions",
-        CbmDimensionCreate,
-        "cbm-dimension",
-        CbmDimensionPublic,
-        "cbm-dimensions",
-    ),
+    _records("councils.toml", CouncilCreate, CouncilPublic, "councils"),
+    _records("reform_areas.toml", ReformAreaCreate, ReformAreaPublic, "reform-areas"),
+    _records("chairmanships.toml", ChairmanshipCreate, ChairmanshipPublic, "chairmanships"),
+    _records("meetings.toml", MeetingCreate, MeetingPublic, "meetings"),
+    _records("cbm_dimensions.toml", CbmDimensionCreate, CbmDimensionPublic, "cbm-dimensions"),
 )
-CBM_AREA_TYPE = "cbm-area"
 BY_COLLECTION = {r.collection: r for r in RESOURCES}
 
 
@@ -140,7 +125,7 @@ def cited_items(dataset: Dataset) -> Iterator[CitedItem]:
                 yield CitedItem(
                     resource.file,
                     f"{record.id}.{area.id}",
-                    CBM_AREA_TYPE,
+                    CBM_AREA_RECORD_TYPE,
                     area.id,
                     area.sources,
                     set(CbmAreaPublic.model_fields) - NOT_CITABLE,

@@ -64,14 +64,6 @@ class NotAcceptable(ProblemError):
     status, slug = 406, "not-acceptable"
 
 
-class Unprocessable(ProblemError):
-    status, slug = 422, "validation-error"
-
-
-class ServiceUnavailable(ProblemError):
-    status, slug = 503, "service-unavailable"
-
-
 def problem_response(
     request: Request,
     status: int,

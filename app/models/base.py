@@ -62,14 +62,6 @@ Slug = Annotated[
     Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=2, max_length=80),
 ]
 
-LanguageMap = Annotated[
-    dict[str, str],
-    Field(
-        description="The name in each language stored, keyed by ISO 639-1 code; `en` is always present.",
-        examples=[{"en": "Kazakhstan", "ru": "Казахстан"}],
-    ),
-]
-
 
 def require_english(names: dict[str, str]) -> dict[str, str]:
     if not names.get("en"):

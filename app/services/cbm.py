@@ -8,10 +8,10 @@ from app.core.errors import NotFound
 from app.core.listing import sort_records
 from app.models import CbmArea, CbmDimension
 from app.models.cbm import CbmAreaPublic, CbmDimensionPublic
+from app.models.collections import CBM_AREA_RECORD_TYPE, RECORD_TYPES
 from app.services.common import citations_for, disputes_for, matches, pick_name
 
-RECORD_TYPE = "cbm-dimension"
-AREA_RECORD_TYPE = "cbm-area"
+RECORD_TYPE = RECORD_TYPES["cbm-dimensions"]
 SORT_KEYS = {
     "id": lambda d: d.id,
     "position": lambda d: d.position,
@@ -57,7 +57,7 @@ def _to_public(session: Session, dimensions: list[CbmDimension]) -> list[CbmDime
     areas: dict[str, list[CbmArea]] = defaultdict(list)
     for area in session.exec(select(CbmArea).order_by(CbmArea.position)):
         areas[area.dimension_id].append(area)
-    area_citations = citations_for(session=session, record_type=AREA_RECORD_TYPE)
+    area_citations = citations_for(session=session, record_type=CBM_AREA_RECORD_TYPE)
     citations = citations_for(session=session, record_type=RECORD_TYPE, record_ids=ids)
     disputed = disputes_for(session=session, record_type=RECORD_TYPE, record_ids=ids)
     return [

@@ -8,9 +8,10 @@ from app.core.errors import NotFound
 from app.core.listing import sort_records
 from app.models import Chairmanship, State
 from app.models.chairmanship import ChairmanshipPublic
+from app.models.collections import RECORD_TYPES
 from app.services.common import citations_for, disputes_for, matches, pick_name
 
-RECORD_TYPE = "chairmanship"
+RECORD_TYPE = RECORD_TYPES["chairmanships"]
 SORT_KEYS = {
     "id": lambda c: c.id,
     "term_start": lambda c: c.term_start,

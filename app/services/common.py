@@ -7,12 +7,10 @@ from collections.abc import Iterable
 
 from sqlmodel import Session, col, select
 
+from app.core.representation import DEFAULT_LANGUAGE
 from app.models import Citation, Conflict, ConflictClaim, DatasetVersion
 from app.models.citation import CitationPublic, DisputedClaimPublic
-
-CLAIM_RECORD_TYPE = "conflict-claim"
-
-DEFAULT_LANGUAGE = "en"
+from app.models.collections import CLAIM_RECORD_TYPE
 
 
 def dataset_version(*, session: Session) -> int:

@@ -7,20 +7,10 @@ from sqlmodel import Session, col, select
 from app.core.errors import NotFound
 from app.core.listing import sort_records
 from app.models import Conflict, ConflictClaim
+from app.models.collections import CLAIM_RECORD_TYPE, COLLECTIONS
 from app.models.conflict import ClaimPublic, ConflictPublic
-from app.services.common import CLAIM_RECORD_TYPE, citations_for, matches
+from app.services.common import citations_for, matches
 
-# Record types as stored -> collections as in URLs.
-COLLECTIONS = {
-    "member": "members",
-    "observer": "observers",
-    "partner-organization": "partner-organizations",
-    "council": "councils",
-    "reform-area": "reform-areas",
-    "chairmanship": "chairmanships",
-    "meeting": "meetings",
-    "cbm-dimension": "cbm-dimensions",
-}
 SORT_KEYS = {
     "id": lambda c: c.id,
     "collection": lambda c: c.collection,

@@ -5,10 +5,11 @@ from sqlmodel import Session, select
 from app.core.errors import NotFound
 from app.core.listing import sort_records
 from app.models import Council
+from app.models.collections import RECORD_TYPES
 from app.models.council import CouncilPublic
 from app.services.common import citations_for, disputes_for, matches, pick_name, sort_name
 
-RECORD_TYPE = "council"
+RECORD_TYPE = RECORD_TYPES["councils"]
 SORT_KEYS = {
     "id": lambda c: c.id,
     "name": lambda c: c.name.casefold(),

@@ -7,10 +7,11 @@ from sqlmodel import Session, select
 from app.core.errors import NotFound
 from app.core.listing import sort_records
 from app.models import Council, Meeting
+from app.models.collections import RECORD_TYPES
 from app.models.meeting import MeetingPublic
 from app.services.common import citations_for, disputes_for, matches
 
-RECORD_TYPE = "meeting"
+RECORD_TYPE = RECORD_TYPES["meetings"]
 SORT_KEYS = {
     "id": lambda m: m.id,
     "date": lambda m: m.date,

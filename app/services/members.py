@@ -9,11 +9,12 @@ from sqlmodel import Session, col, select
 from app.core.errors import NotFound
 from app.core.listing import sort_records
 from app.models import CbmArea, Chairmanship, Meeting, State
+from app.models.collections import RECORD_TYPES
 from app.models.member import CbmRole, MemberPublic
 from app.services.common import citations_for, disputes_for, matches, pick_name, sort_name
 from app.services.parties import histories, periods_holding, public_history
 
-RECORD_TYPE = "member"
+RECORD_TYPE = RECORD_TYPES["members"]
 SORT_KEYS = {
     "id": lambda m: m.id,
     "name": lambda m: m.name.casefold(),

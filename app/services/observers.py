@@ -7,11 +7,12 @@ from sqlmodel import Session, col, select
 from app.core.errors import NotFound
 from app.core.listing import sort_records
 from app.models import Organization, State, StatusPeriod
+from app.models.collections import RECORD_TYPES
 from app.models.observer import ObserverPublic
 from app.services.common import citations_for, disputes_for, matches, pick_name, sort_name
 from app.services.parties import histories, periods_holding, public_history
 
-RECORD_TYPE = "observer"
+RECORD_TYPE = RECORD_TYPES["observers"]
 OBSERVER_STATUSES = ("observer", "applicant")
 SORT_KEYS = {
     "id": lambda o: o.id,

@@ -5,10 +5,11 @@ from sqlmodel import Session, select
 from app.core.errors import NotFound
 from app.core.listing import sort_records
 from app.models import Organization, Partnership
+from app.models.collections import RECORD_TYPES
 from app.models.partner import PartnerOrganizationPublic
 from app.services.common import citations_for, disputes_for, matches, pick_name, sort_name
 
-RECORD_TYPE = "partner-organization"
+RECORD_TYPE = RECORD_TYPES["partner-organizations"]
 SORT_KEYS = {
     "id": lambda p: p.id,
     "name": lambda p: p.name.casefold(),

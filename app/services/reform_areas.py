@@ -5,10 +5,11 @@ from sqlmodel import Session, select
 from app.core.errors import NotFound
 from app.core.listing import sort_records
 from app.models import ReformArea
+from app.models.collections import RECORD_TYPES
 from app.models.reform_area import ReformAreaPublic
 from app.services.common import citations_for, disputes_for, matches, pick_name
 
-RECORD_TYPE = "reform-area"
+RECORD_TYPE = RECORD_TYPES["reform-areas"]
 SORT_KEYS = {
     "id": lambda r: r.id,
     "name": lambda r: r.name.casefold(),
