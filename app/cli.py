@@ -1,12 +1,12 @@
 """`cica-api`: serve, migrate, seed and check the dataset's citations."""
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 
 from app.core.config import get_settings
 from app.core.db import build_engine
+from app.core.logging import configure as configure_logging
 from app.core.migrations import upgrade_to_head
 
 
@@ -19,6 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--no-seed", action="store_true", help="do not seed an empty database")
+    serve.epilog = "Without CICA_PUBLIC_URL, links use http://<host>:<port>."
 
     commands.add_parser("migrate", help="apply migrations up to head")
 
@@ -29,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("directory", nargs="?", type=Path, help="folder of the source documents")
 
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging("info")
     handler = {"serve": _serve, "migrate": _migrate, "seed": _seed, "check-sources": _check}
     return handler[args.command](args)
 
@@ -80,31 +81,34 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    """Serve at once; the app migrates, seeds an empty database and loads its snapshot in
+    the background, so a database that is down at start delays readiness, not the server."""
+    import os
+
     import uvicorn
 
-    from app.core.db import open_session
-    from app.services.common import dataset_version
+    from app.core.logging import log_config
 
+    if args.no_seed:
+        os.environ["CICA_SEED_EMPTY"] = "false"
+    if "CICA_PUBLIC_URL" not in os.environ:
+        host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
+        os.environ["CICA_PUBLIC_URL"] = f"http://{host}:{args.port}"
+    get_settings.cache_clear()
     settings = get_settings()
-    engine = build_engine(settings)
-    upgrade_to_head(engine)
-    if not args.no_seed:
-        with open_session(engine) as session:
-            empty = dataset_version(session=session) == 0
-        if empty:
-            from seed.loader import load
-
-            print("empty database: " + load(engine).summary())
-    engine.dispose()
+    proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
     uvicorn.run(
         "app.main:create_app",
         factory=True,
         host=args.host,
         port=args.port,
         workers=args.workers,
+        log_config=log_config(settings.log_level),
         log_level=settings.log_level,
         access_log=settings.access_log,
-        proxy_headers=True,
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or None,
+        server_header=False,
     )
     return 0
 

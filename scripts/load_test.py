@@ -109,11 +109,16 @@ def hammer(base: str, *, clients: int, seconds: float, timeout: float = 30.0) ->
     """`clients` threads, each a keep-alive client, requesting in a loop for `seconds`."""
     result = LoadResult()
     lock = threading.Lock()
-    stop_at = time.monotonic() + seconds
+    # Clients are made before the clock starts: making 50 (TLS contexts and all) can take
+    # seconds on a busy machine, which would otherwise eat the whole run.
+    http_clients = [httpx.Client(base_url=base, timeout=timeout) for _ in range(clients)]
+    start = threading.Barrier(clients + 1)
+    stop_at = 0.0
 
     def worker(index: int) -> None:
-        with httpx.Client(base_url=base, timeout=timeout) as client:
+        with http_clients[index] as client:
             n = index
+            start.wait()
             while time.monotonic() < stop_at:
                 path = PATHS[n % len(PATHS)]
                 n += 1
@@ -130,9 +135,11 @@ def hammer(base: str, *, clients: int, seconds: float, timeout: float = 30.0) ->
                         result.failures.append(problem)
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
-    began = time.monotonic()
     for thread in threads:
         thread.start()
+    began = time.monotonic()
+    stop_at = began + seconds
+    start.wait()
     for thread in threads:
         thread.join()
     result.seconds = time.monotonic() - began

@@ -94,6 +94,9 @@ def fresh_engine(databases: DatabaseFactory) -> Iterator[Engine]:
 
 @pytest.fixture(scope="session")
 def client(seeded_engine: Engine) -> Iterator[TestClient]:
-    app = create_app(Settings(database_url=str(seeded_engine.url)), engine=seeded_engine)
+    app = create_app(
+        Settings(database_url=str(seeded_engine.url), public_url="http://api.test"),
+        engine=seeded_engine,
+    )
     with TestClient(app, base_url="http://api.test") as test_client:
         yield test_client

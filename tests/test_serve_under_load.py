@@ -1,8 +1,8 @@
 """`cica-api serve` (the container's start command) on a new database, under 50 clients.
 
-The pool is 5 connections with no overflow, fewer than the server's worker threads, so
-a session held across response serialisation would exhaust it and stall requests. The
-response cache is off, so every request reaches the database.
+The response cache is off, so every request is rendered from the snapshot; the pool is 5
+connections with no overflow, and the version poll and readiness probes share it. Nothing
+may fail or stall.
 """
 
 from scripts.load_test import hammer, running_server

@@ -1,30 +1,39 @@
 """Liveness and readiness probes."""
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import SQLAlchemyError
 
-from app.api.deps import EngineDep
 from app.core.errors import error_responses, problem_response
-from app.core.migrations import current_revision, head_revision
+from app.core.formats import render_json
+from app.core.read_model import DatabaseTimeout, Maintainer, ReadModel, schema_is_current
 
 router = APIRouter(tags=["operations"])
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 class Health(BaseModel):
     status: str = Field(examples=["ok"])
 
 
+class SnapshotInfo(BaseModel):
+    dataset_version: int = Field(examples=[3])
+    records: int = Field(description="Records in the snapshot, all collections.", examples=[240])
+    build_ms: float = Field(description="How long building it took.", examples=[42.0])
+    day: str = Field(description="The day date-dependent fields were computed for.")
+
+
 class Readiness(BaseModel):
     status: str = Field(examples=["ready"])
     revision: str = Field(description="The database's migration revision (the head).")
+    snapshot: SnapshotInfo
 
 
 @router.get("/healthz", operation_id="getHealth", response_model=Health)
-def healthz() -> Health:
-    """The process is alive. Touches nothing else, so it stays cheap for load balancers."""
-    return Health(status="ok")
+async def healthz() -> Response:
+    """The process is alive and its event loop answers. Touches neither the database nor a
+    worker thread, so it stays fast under load and while the database is away."""
+    return Response(b'{"status":"ok"}', media_type="application/json", headers=NO_STORE)
 
 
 @router.get(
@@ -33,15 +42,38 @@ def healthz() -> Health:
     response_model=Readiness,
     responses=error_responses(503),
 )
-def readyz(request: Request, engine: EngineDep) -> Readiness | JSONResponse:
-    """Ready to serve: the database answers and its schema is at the migration head."""
+async def readyz(request: Request) -> Response:
+    """Ready: a snapshot is loaded, and the database answers within `CICA_DB_TIMEOUT` with
+    its schema at the migration head. While the database is away this is 503, yet reads go
+    on from the last snapshot (see the README)."""
+    read_model: ReadModel = request.app.state.read_model
+    maintainer: Maintainer = request.app.state.maintainer
+    snapshot = read_model.current
+    if snapshot is None:
+        reason = read_model.last_error or "starting"
+        return _unready(request, f"The dataset is not loaded yet ({reason}).")
     try:
-        revision = current_revision(engine)
-    except SQLAlchemyError:
-        return problem_response(request, 503, "The database is not reachable.")
-    head = head_revision()
-    if revision != head:
-        return problem_response(
-            request, 503, f"The database schema is at {revision or 'no revision'}, not at {head}."
-        )
-    return Readiness(status="ready", revision=revision or "")
+        revision = await maintainer.probe()
+    except DatabaseTimeout as exc:
+        return _unready(request, f"The database is not answering ({exc}).")
+    except Exception as exc:  # any driver error: the database is unreachable or failing
+        return _unready(request, f"The database is not reachable ({type(exc).__name__}).")
+    if not schema_is_current(revision):
+        return _unready(request, f"The database schema is at {revision or 'no revision'}.")
+    body = Readiness(
+        status="ready",
+        revision=revision or "",
+        snapshot=SnapshotInfo(
+            dataset_version=snapshot.version,
+            records=snapshot.records,
+            build_ms=round(snapshot.build_seconds * 1000, 1),
+            day=snapshot.day.isoformat(),
+        ),
+    )
+    return Response(render_json(body.model_dump()), media_type="application/json", headers=NO_STORE)
+
+
+def _unready(request: Request, detail: str) -> JSONResponse:
+    return problem_response(
+        request, 503, detail, slug="not-ready", headers={**NO_STORE, "Retry-After": "1"}
+    )

@@ -1,110 +1,105 @@
-"""A versioned response cache in front of routing (pure ASGI).
+"""An optional response cache in front of the HTTP layer (pure ASGI).
 
-A cached representation is answered here, before Starlette's router and every other
-middleware: no SQL, no validation, no JSON encoding. Entries are keyed by (dataset
-version, path, normalised query, Accept, Accept-Language); a new version makes every old
-entry unreachable and clears the store. The same layer answers conditional requests
-(`If-None-Match`, `If-Modified-Since`) with 304, for hits and misses alike, because a
-strong ETag here is a function of the representation's key and the dataset version.
+It keeps complete 200 representations of `GET /v1/...` per snapshot, so a hit runs no
+routing, validation or rendering. Entries are keyed on the canonical request the route
+reports (path, validated parameters in canonical order, negotiated format and language);
+a request finds its entry through a small alias keyed on what the request literally asks
+(path, raw query, the format preferences of `Accept`, the language `Accept-Language`
+picks), never on raw header values. Everything an entry or alias holds counts towards the
+byte budget, so no sequence of requests grows the cache past it.
+
+HTTP semantics (304, HEAD) come from `app.core.http`, shared with the uncached path.
 """
 
-import hashlib
-import itertools
-import os
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
-from urllib.parse import parse_qsl, urlencode
+from typing import Final
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.dataset_state import DatasetState
+from app.core.formats import Preferences, accept_preferences
+from app.core.http import Headers, request_validators, send_representation
+from app.core.languages import header_language
 
-CACHE_CONTROL = b"public, max-age=60, stale-while-revalidate=300"
-VARY = b"Accept, Accept-Language"
-_STORED_HEADERS = {b"content-type", b"content-language", b"x-total-count", b"link"}
-_HOP = b"x-request-id"
+CANONICAL_KEY: Final = "cica.canonical_key"
+"""Set in `scope["state"]` by a route whose 200 may be cached."""
+ENTRY_OVERHEAD: Final = 400
+"""Bytes an entry or alias costs beyond its keys, headers and body (objects, dict slots)."""
+_PASS_THROUGH: Final = frozenset({b"x-request-id", b"date", b"server"})
+
+Signature = tuple[int, str, bytes, Preferences, str | None]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Entry:
-    etag: bytes
-    headers: list[tuple[bytes, bytes]]
+    headers: Headers
     body: bytes
+    size: int
+    aliases: int = 0
 
 
 class ResponseCache:
-    """An LRU bounded by the bytes of the bodies it holds."""
+    """Entries plus the aliases that lead to them, bounded together by `max_bytes`.
+
+    Eviction drops the least recently used alias, and its entry with it once no alias
+    leads there any more."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self.size = 0
-        self._entries: OrderedDict[tuple[object, ...], Entry] = OrderedDict()
+        self.hits = self.misses = 0
+        self._entries: dict[tuple[int, str], Entry] = {}
+        self._aliases: OrderedDict[Signature, tuple[tuple[int, str], int]] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, key: tuple[object, ...]) -> Entry | None:
-        entry = self._entries.get(key)
-        if entry is not None:
-            self._entries.move_to_end(key)
-        return entry
+    def get(self, signature: Signature) -> Entry | None:
+        alias = self._aliases.get(signature)
+        if alias is None:
+            return None
+        self._aliases.move_to_end(signature)
+        return self._entries[alias[0]]
 
-    def put(self, key: tuple[object, ...], entry: Entry) -> None:
-        if len(entry.body) > self.max_bytes:
+    def put(self, signature: Signature, key: tuple[int, str], headers: Headers, body: bytes) -> None:
+        if signature in self._aliases:
             return
-        old = self._entries.pop(key, None)
-        if old is not None:
-            self.size -= len(old.body)
-        self._entries[key] = entry
-        self.size += len(entry.body)
+        entry = self._entries.get(key)
+        if entry is None:
+            size = ENTRY_OVERHEAD + len(key[1]) + len(body)
+            size += sum(len(n) + len(v) for n, v in headers)
+            if size > self.max_bytes:
+                return
+            entry = self._entries[key] = Entry(headers, body, size)
+            self.size += size
+        alias_size = ENTRY_OVERHEAD + len(signature[1]) + len(signature[2])
+        self._aliases[signature] = (key, alias_size)
+        entry.aliases += 1
+        self.size += alias_size
         while self.size > self.max_bytes:
-            _, evicted = self._entries.popitem(last=False)
-            self.size -= len(evicted.body)
+            self._evict_oldest()
 
-    def clear(self, _version: int | None = None) -> None:
+    def _evict_oldest(self) -> None:
+        _, (key, alias_size) = self._aliases.popitem(last=False)
+        self.size -= alias_size
+        entry = self._entries[key]
+        entry.aliases -= 1
+        if entry.aliases == 0:
+            del self._entries[key]
+            self.size -= entry.size
+
+    def clear(self) -> None:
         self._entries.clear()
+        self._aliases.clear()
         self.size = 0
-
-
-def etag_for(build: str, version: int, key: tuple[object, ...]) -> bytes:
-    """Strong, and the same on every replica for the same representation and version."""
-    digest = hashlib.blake2b(repr(key).encode(), digest_size=10).hexdigest()
-    return f'"{build}-{version}-{digest}"'.encode()
-
-
-def _matches(if_none_match: bytes, etag: bytes) -> bool:
-    if if_none_match.strip() == b"*":
-        return True
-    return any(tag.strip().removeprefix(b"W/") == etag for tag in if_none_match.split(b","))
-
-
-class RequestIds:
-    """Cheap unique ids for the hot path: a random per-process prefix and a counter."""
-
-    def __init__(self) -> None:
-        self._prefix = os.urandom(6).hex()
-        self._counter = itertools.count(1)
-
-    def next(self) -> bytes:
-        return f"{self._prefix}{next(self._counter):08x}".encode()
 
 
 class CachingMiddleware:
     def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        cache: ResponseCache,
-        state: DatasetState,
-        build: str,
-        static_headers: list[tuple[bytes, bytes]],
-        prefix: str = "/v1/",
+        self, app: ASGIApp, *, cache: ResponseCache, version: Callable[[], int], prefix: str = "/v1/"
     ) -> None:
-        self.app, self.cache, self.state, self.build = app, cache, state, build
-        self.static_headers = static_headers
-        self.prefix = prefix
-        self.request_ids = RequestIds()
+        self.app, self.cache, self.version, self.prefix = app, cache, version, prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -114,84 +109,43 @@ class CachingMiddleware:
         ):
             await self.app(scope, receive, send)
             return
-        accept = accept_language = if_none_match = if_modified_since = request_id = b""
+        accept = accept_language = None
         for name, value in scope["headers"]:
             if name == b"accept":
-                accept = value
+                accept = value.decode("latin-1")
             elif name == b"accept-language":
-                accept_language = value
-            elif name == b"if-none-match":
-                if_none_match = value
-            elif name == b"if-modified-since":
-                if_modified_since = value
-            elif name == _HOP and 0 < len(value) <= 200:
-                request_id = value
-        query = scope["query_string"]
-        if b"&" in query:
-            query = urlencode(
-                sorted(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
-            ).encode()
-        key = (scope["path"], query, accept, accept_language)
-        version = self.state.version
-        entry = self.cache.get((version, *key))
-        if entry is None:
-            await self._fill(scope, receive, send, key, version, if_none_match, if_modified_since)
-            return
-        status = 304 if self._not_modified(if_none_match, if_modified_since, entry.etag) else 200
-        head = status == 304 or scope["method"] == "HEAD"
-        await self._send(
-            send, status, entry.etag, entry.headers, entry.body, request_id, version, head=head
+                accept_language = value.decode("latin-1")
+        generation = self.version()
+        signature: Signature = (
+            generation,
+            scope["path"],
+            scope["query_string"],
+            accept_preferences(accept),
+            header_language(accept_language),
         )
-
-    def _not_modified(self, if_none_match: bytes, if_modified_since: bytes, etag: bytes) -> bool:
-        if if_none_match:
-            return _matches(if_none_match, etag)
-        if if_modified_since and self.state.version >= 0:
-            try:
-                since = parsedate_to_datetime(if_modified_since.decode("latin-1"))
-            except (TypeError, ValueError):
-                return False
-            return since.tzinfo is not None and self.state.last_modified <= since
-        return False
-
-    async def _send(
-        self,
-        send: Send,
-        status: int,
-        etag: bytes,
-        headers: list[tuple[bytes, bytes]],
-        body: bytes,
-        request_id: bytes,
-        version: int,
-        *,
-        head: bool,
-    ) -> None:
-        # A 304 repeats only the validators and caching headers, not the body's metadata.
-        out = [
-            *(headers if status == 200 else ()),
-            *self.static_headers,
-            (b"etag", etag),
-            (b"last-modified", self.state.last_modified_header),
-            (b"x-dataset-version", str(version).encode()),
-            (_HOP, request_id or self.request_ids.next()),
-        ]
-        if status == 200:
-            out.append((b"content-length", str(len(body)).encode()))
-        await send({"type": "http.response.start", "status": status, "headers": out})
-        await send({"type": "http.response.body", "body": b"" if head else body})
+        entry = self.cache.get(signature)
+        validators = request_validators(scope)
+        head = scope["method"] == "HEAD"
+        if entry is not None:
+            self.cache.hits += 1
+            await send_representation(
+                send, 200, entry.headers, entry.body, head=head, validators=validators
+            )
+            return
+        self.cache.misses += 1
+        await self._fill(scope, receive, send, signature, head=head, validators=validators)
 
     async def _fill(
         self,
         scope: Scope,
         receive: Receive,
         send: Send,
-        key: tuple[object, ...],
-        version: int,
-        if_none_match: bytes,
-        if_modified_since: bytes,
+        signature: Signature,
+        *,
+        head: bool,
+        validators: tuple[bytes | None, bytes | None],
     ) -> None:
-        """Run the app; keep a 200 of the current version; add the caching
-        headers; answer 304 if the request's validators match what was just built."""
+        """Run the app for the full GET; keep a 200 the route marked cacheable."""
         start: Message = {}
         chunks: list[bytes] = []
 
@@ -202,23 +156,16 @@ class CachingMiddleware:
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
 
-        # HEAD is answered from a GET (the routes declare GET only); the body is dropped below.
-        await self.app({**scope, "method": "GET"}, receive, capture)
-        body = b"".join(chunks)
-        headers = list(start.get("headers", []))
-        response_version = next((v for n, v in headers if n == b"x-dataset-version"), None)
-        if start.get("status") != 200 or response_version is None:
-            await send(start)
-            await send(
-                {"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body}
-            )
+        state = scope.setdefault("state", {})
+        await self.app({**scope, "method": "GET", "state": state}, receive, capture)
+        if not start:
             return
-        served_version = int(response_version)
-        stored = [(n, v) for n, v in headers if n in _STORED_HEADERS]
-        etag = etag_for(self.build, served_version, key)
-        if served_version == version == self.state.version:
-            self.cache.put((version, *key), Entry(etag, stored, body))
-        request_id = next((v for n, v in headers if n == _HOP), b"")
-        status = 304 if self._not_modified(if_none_match, if_modified_since, etag) else 200
-        head = status == 304 or scope["method"] == "HEAD"
-        await self._send(send, status, etag, stored, body, request_id, served_version, head=head)
+        body = b"".join(chunks)
+        headers: Headers = list(start.get("headers", []))
+        key = state.get(CANONICAL_KEY)
+        if start["status"] == 200 and key is not None and self.version() == signature[0]:
+            stored = [(n, v) for n, v in headers if n not in _PASS_THROUGH]
+            self.cache.put(signature, (signature[0], key), stored, body)
+        await send_representation(
+            send, start["status"], headers, body, head=head, validators=validators
+        )

@@ -19,7 +19,26 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=5, ge=1, description="Connections kept per process.")
     db_max_overflow: int = Field(default=10, ge=0, description="Extra connections under load.")
     db_pool_timeout: float = Field(
-        default=10.0, gt=0, description="Seconds to wait for a pooled connection before a 503."
+        default=5.0, gt=0, description="Seconds to wait for a pooled connection."
+    )
+    db_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        description="Seconds any database wait may take: connecting, a statement (PostgreSQL), "
+        "a lock (SQLite), and the readiness probe's and version poll's answer.",
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Base of every absolute URL in bodies and `Link` headers; request headers "
+        "(`Host`, `X-Forwarded-*`, `Forwarded`) never shape them.",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses of proxies whose `X-Forwarded-For`/`-Proto` "
+        "uvicorn trusts for the client address and scheme in logs; empty trusts none.",
+    )
+    seed_empty: bool = Field(
+        default=True, description="Seed an empty database at start-up (`serve --no-seed`)."
     )
     sources_dir: Path | None = Field(
         default=None,
@@ -29,7 +48,8 @@ class Settings(BaseSettings):
     cache_max_bytes: int = Field(
         default=64 * 1024 * 1024,
         ge=0,
-        description="Response cache size per process, in bytes of cached bodies (0 disables it).",
+        description="Response cache per process, in bytes of everything it holds (0 turns it "
+        "off; HTTP semantics stay the same).",
     )
     version_poll_seconds: float = Field(
         default=0.5,
@@ -46,6 +66,13 @@ class Settings(BaseSettings):
             if value.startswith(prefix):
                 return "postgresql+psycopg://" + value[len(prefix) :]
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
 
     @property
     def is_sqlite(self) -> bool:

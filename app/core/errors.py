@@ -64,6 +64,10 @@ class NotAcceptable(ProblemError):
     status, slug = 406, "not-acceptable"
 
 
+class ServiceUnavailable(ProblemError):
+    status, slug = 503, "service-unavailable"
+
+
 def problem_response(
     request: Request,
     status: int,
@@ -96,16 +100,39 @@ def _location(loc: tuple[Any, ...]) -> str:
 
 async def _problem_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ProblemError)
-    return problem_response(request, exc.status, exc.detail, slug=exc.slug, errors=exc.errors)
+    headers = {"Retry-After": "1"} if exc.status == 503 else None
+    return problem_response(
+        request, exc.status, exc.detail, slug=exc.slug, errors=exc.errors, headers=headers
+    )
+
+
+CHOICE_PARAMETERS = frozenset({"sort", "fields", "collections"})
+
+
+def _choice_error(error: Any) -> FieldError | None:
+    """A `sort`, `fields` or `collections` value naming something that does not exist."""
+    loc = error["loc"]
+    if error["type"] != "string_pattern_mismatch" or loc[:1] != ("query",) or len(loc) != 2:
+        return None
+    if loc[1] not in CHOICE_PARAMETERS:
+        return None
+    from app.core.listing import choices_in
+
+    allowed = choices_in(error["ctx"]["pattern"])
+    given = [part.lstrip("-") for part in str(error["input"]).split(",")]
+    unknown = [part for part in given if part not in allowed] or given
+    return FieldError(
+        field=f"query.{loc[1]}",
+        message=f"unknown: {', '.join(unknown)[:200]}; available: {', '.join(allowed)}",
+    )
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    """Unknown parameters and unknown names in `sort`/`fields` are 400; an id that cannot
+    exist is 404; other invalid values are 422."""
     assert isinstance(exc, RequestValidationError)
-    unknown = [
-        e["loc"][-1]
-        for e in exc.errors()
-        if e["type"] == "extra_forbidden" and e["loc"][0] == "query"
-    ]
+    problems = exc.errors()
+    unknown = [e["loc"][-1] for e in problems if e["type"] == "extra_forbidden" and e["loc"][0] == "query"]
     if unknown:
         names = ", ".join(sorted(str(name) for name in unknown))
         return problem_response(
@@ -117,7 +144,19 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
                 FieldError(field=f"query.{name}", message="unknown parameter") for name in unknown
             ],
         )
-    errors = [FieldError(field=_location(e["loc"]), message=e["msg"]) for e in exc.errors()]
+    if any(e["loc"][:1] == ("path",) for e in problems):
+        return problem_response(request, 404, f"Nothing at {request.url.path}.", slug="not-found")
+    choices = [_choice_error(e) for e in problems]
+    if all(choices):
+        found = [c for c in choices if c is not None]
+        return problem_response(
+            request,
+            400,
+            "; ".join(f"{c.field}: {c.message}" for c in found),
+            slug="unknown-field",
+            errors=found,
+        )
+    errors = [FieldError(field=_location(e["loc"]), message=e["msg"]) for e in problems]
     summary = "; ".join(f"{e.field}: {e.message}" for e in errors)
     return problem_response(
         request, 422, f"Invalid request: {summary}", slug="validation-error", errors=errors
@@ -166,7 +205,7 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         status: {
             "model": Problem,
             "description": HTTPStatus(status).phrase,
-            "content": {PROBLEM_MEDIA_TYPE: {}},
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
         for status in statuses
     }

@@ -1,23 +1,63 @@
-"""What every list route shares: paging and sort parameters, the envelope and its links."""
+"""What every read route shares: representation, paging, sorting and search parameters,
+and the list envelope.
 
-from collections.abc import Callable, Sequence
-from typing import Any, Generic, Literal, TypeVar
+Parameter models forbid unknown names (400) and carry the exact patterns the server
+enforces, so the OpenAPI document says precisely what a request may hold.
+"""
 
-from pydantic import BaseModel, ConfigDict, Field, model_serializer
-from starlette.datastructures import URL
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable
+from typing import Annotated, Any, Final, Generic, Literal, TypeVar
 
-from app.core.errors import BadRequest, FieldError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_serializer
+
+from app.core.text import SEARCHABLE
 
 T = TypeVar("T")
 
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 200
+DEFAULT_LIMIT: Final = 50
+MAX_LIMIT: Final = 200
+MAX_OFFSET: Final = 10_000
+MAX_SORT_KEYS: Final = 4
+
+_PLAIN_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-class RepresentationParams(BaseModel):
+def _iso_date_text(value: Any) -> Any:
+    """Only `YYYY-MM-DD`: no Unix timestamps, no datetimes."""
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text)]
+
+
+def choice_pattern(names: Iterable[str], *, signed: bool = False, most: int | None = None) -> str:
+    """`^a|b(,a|b)*$`-style pattern for comma-separated choices (optionally `-`-prefixed)."""
+    names = sorted(names, key=lambda n: (-len(n), n))
+    if not all(_PLAIN_NAME.match(n) for n in names):
+        raise ValueError("choice names are plain words: letters, digits, `_` and `-`")
+    alternatives = "|".join(names)
+    one = f"{'-?' if signed else ''}(?:{alternatives})"
+    repeat = "*" if most is None else f"{{0,{most - 1}}}"
+    return f"^{one}(?:,{one}){repeat}$"
+
+
+def choices_in(pattern: str) -> list[str]:
+    """The names a `choice_pattern` admits (for error messages)."""
+    match = re.search(r"\(\?:([^()]*)\)", pattern)
+    return sorted(match.group(1).split("|")) if match else []
+
+
+class ObjectParams(BaseModel):
     """Query parameters of every read route; unknown parameters are rejected (400)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", regex_engine="python-re")
 
     lang: Literal["en", "ru"] | None = Field(
         default=None,
@@ -25,16 +65,11 @@ class RepresentationParams(BaseModel):
         "fallback where a name is not stored in the language asked for.",
         examples=["ru"],
     )
-    fields: str | None = Field(
-        default=None,
-        max_length=500,
-        description="Comma-separated top-level fields to return (sparse fieldset); an unknown "
-        "field is a 400.",
-        examples=["id,name"],
-    )
+    fields: str | None = None
+    """Each collection redeclares it with the pattern of its own field names."""
 
 
-class ListParams(RepresentationParams):
+class ListParams(ObjectParams):
     """Query parameters of every list route."""
 
     format: Literal["json", "csv", "ndjson"] | None = Field(
@@ -43,7 +78,6 @@ class ListParams(RepresentationParams):
         "row, one row per record, nested values flattened) or `ndjson` (one record per line).",
         examples=["csv"],
     )
-
     limit: int = Field(
         default=DEFAULT_LIMIT,
         ge=1,
@@ -51,11 +85,64 @@ class ListParams(RepresentationParams):
         description=f"Records per page, 1 to {MAX_LIMIT}.",
         examples=[10],
     )
-    offset: int = Field(default=0, ge=0, description="Records to skip.", examples=[0])
-    sort: str | None = Field(
+    offset: int = Field(
+        default=0,
+        ge=0,
+        le=MAX_OFFSET,
+        description=f"Records to skip, 0 to {MAX_OFFSET}.",
+        examples=[0],
+    )
+
+
+class CollectionParams(ListParams):
+    """A collection's list parameters; each collection redeclares `q`, `sort` and `fields`
+    with its own examples and patterns, and adds its filters."""
+
+    q: str | None = None
+    sort: str | None = None
+
+
+Q_DESCRIPTION = (
+    "Search: case-, accent- and punctuation-insensitive, over names in every stored "
+    "language, acronyms, aliases and ids. It must contain a letter or a digit."
+)
+Q_PATTERN = rf"^[\s\S]*{SEARCHABLE}"
+
+
+def q_field(*, required: bool, example: str) -> Any:
+    return Field(
+        default=... if required else None,
+        min_length=1,
+        max_length=200,
+        pattern=Q_PATTERN,
+        description=Q_DESCRIPTION,
+        examples=[example],
+    )
+
+
+def sort_field(keys: Iterable[str], *, default: str, example: str) -> Any:
+    keys = sorted(keys)
+    return Field(
         default=None,
-        description="Comma-separated fields; a leading `-` sorts descending.",
-        examples=["name"],
+        max_length=200,
+        pattern=choice_pattern(keys, signed=True, most=MAX_SORT_KEYS),
+        description=f"Up to {MAX_SORT_KEYS} comma-separated fields among "
+        + ", ".join(f"`{k}`" for k in keys)
+        + f"; a leading `-` sorts descending. Default: {default}.",
+        examples=[example],
+    )
+
+
+def fields_field(names: Iterable[str], *, example: str) -> Any:
+    names = list(names)
+    return Field(
+        default=None,
+        max_length=500,
+        pattern=choice_pattern(names),
+        description="Sparse fieldset: comma-separated top-level fields to return, among "
+        + ", ".join(f"`{n}`" for n in names)
+        + ". `id` is always included; the answer holds only the fields asked for.",
+        examples=[example],
     )
 
 
@@ -63,12 +150,18 @@ class ListMeta(BaseModel):
     total: int = Field(description="Records matching the filters, over all pages.", examples=[28])
     limit: int = Field(examples=[50])
     offset: int = Field(examples=[0])
-    dataset_version: int = Field(description="Version of the dataset this page was built from.")
+    dataset_version: int = Field(
+        description="Version of the dataset this page was built from.", examples=[3]
+    )
 
 
 class ListLinks(BaseModel):
-    self: str = Field(examples=["https://api.example/v1/members?limit=10"])
-    next: str | None = Field(default=None, description="Absent on the last page.")
+    self: str = Field(examples=["http://127.0.0.1:8000/v1/members?limit=10"])
+    next: str | None = Field(
+        default=None,
+        description="Absent on the last page.",
+        examples=["http://127.0.0.1:8000/v1/members?limit=10&offset=10"],
+    )
     prev: str | None = Field(default=None, description="Absent on the first page.")
 
     @model_serializer(mode="wrap")
@@ -80,49 +173,3 @@ class Page(BaseModel, Generic[T]):
     data: list[T]
     meta: ListMeta
     links: ListLinks
-
-
-SortKey = Callable[[Any], Any]
-
-
-def sort_records(records: list[T], sort: str | None, keys: dict[str, SortKey]) -> list[T]:
-    """Stable multi-key sort; `keys` maps each sortable field to a key function."""
-    if not sort:
-        return records
-    fields = [part.strip() for part in sort.split(",") if part.strip()]
-    unknown = [f for f in fields if f.lstrip("-") not in keys]
-    if unknown or not fields:
-        raise BadRequest(
-            f"Cannot sort by {', '.join(unknown) or repr(sort)}; sortable fields: {', '.join(sorted(keys))}.",
-            errors=[FieldError(field="query.sort", message="unknown sort field")],
-        )
-    ordered = list(records)
-    for field in reversed(fields):
-        descending = field.startswith("-")
-        key = keys[field.lstrip("-")]
-        ordered.sort(
-            key=lambda r, key=key, d=descending: _nulls_last(key(r), d), reverse=descending
-        )
-    return ordered
-
-
-def _nulls_last(value: Any, descending: bool) -> tuple[bool, Any]:
-    """Records without the value go last in either direction."""
-    present = value is not None
-    return (present if descending else not present, value if present else 0)
-
-
-def page_of(
-    records: Sequence[T], *, url: URL, limit: int, offset: int, dataset_version: int
-) -> Page[T]:
-    total = len(records)
-    links = ListLinks(self=str(url))
-    if offset + limit < total:
-        links.next = str(url.include_query_params(offset=offset + limit, limit=limit))
-    if offset > 0:
-        links.prev = str(url.include_query_params(offset=max(offset - limit, 0), limit=limit))
-    return Page[T](
-        data=list(records[offset : offset + limit]),
-        meta=ListMeta(total=total, limit=limit, offset=offset, dataset_version=dataset_version),
-        links=links,
-    )

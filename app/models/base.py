@@ -79,3 +79,15 @@ def one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
     """A named CHECK that `column` holds one of `values` (portable, unlike DB enums)."""
     allowed = ", ".join(f"'{value}'" for value in values)
     return CheckConstraint(f"{column} IN ({allowed})", name=column)
+
+
+def _as_utc(value: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes; every timestamp the API shows carries UTC."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+UtcDateTime = Annotated[
+    dt.datetime,
+    AfterValidator(_as_utc),
+    Field(description="When this record last changed (UTC).", examples=["2026-11-20T09:30:00Z"]),
+]

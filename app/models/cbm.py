@@ -7,7 +7,7 @@ from pydantic import Field as PydanticField
 from sqlalchemy import JSON, Column, DateTime
 from sqlmodel import Field, SQLModel
 
-from app.models.base import PartialDate, Slug, utc_now
+from app.models.base import PartialDate, Slug, UtcDateTime, utc_now
 from app.models.citation import DISPUTED_DESCRIPTION, CitationPublic, DisputedClaimPublic
 from app.models.inputs import NamedInput
 
@@ -63,7 +63,7 @@ class CbmAreaPublic(BaseModel):
     sources: list[CitationPublic]
 
 
-class CbmDimensionPublic(SQLModel):
+class CbmDimensionPublic(BaseModel):
     id: str = PydanticField(examples=["economic"])
     position: int
     name: str = PydanticField(examples=["Economic dimension"])
@@ -73,4 +73,4 @@ class CbmDimensionPublic(SQLModel):
     disputed: list[DisputedClaimPublic] = PydanticField(
         default_factory=list, description=DISPUTED_DESCRIPTION
     )
-    updated_at: dt.datetime
+    updated_at: UtcDateTime

@@ -2,11 +2,12 @@
 
 import datetime as dt
 
+from pydantic import BaseModel
 from pydantic import Field as PydanticField
 from sqlalchemy import Column, Date, DateTime
 from sqlmodel import Field, SQLModel
 
-from app.models.base import PartialDate, Slug, utc_now
+from app.models.base import PartialDate, Slug, UtcDateTime, utc_now
 from app.models.citation import DISPUTED_DESCRIPTION, CitationPublic, DisputedClaimPublic
 from app.models.inputs import CitedInput
 
@@ -31,7 +32,7 @@ class ChairmanshipCreate(CitedInput):
     term_end: PartialDate | None = None
 
 
-class ChairmanshipPublic(SQLModel):
+class ChairmanshipPublic(BaseModel):
     id: str = PydanticField(examples=["azerbaijan-2024"])
     state: str = PydanticField(description="ISO alpha-2 of the chair.", examples=["AZ"])
     state_name: str = PydanticField(examples=["Azerbaijan"])
@@ -45,4 +46,4 @@ class ChairmanshipPublic(SQLModel):
     disputed: list[DisputedClaimPublic] = PydanticField(
         default_factory=list, description=DISPUTED_DESCRIPTION
     )
-    updated_at: dt.datetime
+    updated_at: UtcDateTime

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from pydantic import BaseModel
 from pydantic import Field as PydanticField
 from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -34,7 +35,7 @@ class CitationCreate(StrictInput):
     supports: list[str] = PydanticField(default_factory=list)
 
 
-class CitationPublic(SQLModel):
+class CitationPublic(BaseModel):
     source_id: str = PydanticField(
         description="Id of the source; details at `/v1/sources/{source_id}`.",
         examples=["astana-times-2024-12"],
@@ -51,7 +52,7 @@ DISPUTED_DESCRIPTION = (
 )
 
 
-class DisputedClaimPublic(SQLModel):
+class DisputedClaimPublic(BaseModel):
     field: str = PydanticField(description="The field the claim is about.", examples=["joined"])
     value: str = PydanticField(description="The competing value.", examples=["2006"])
     conflict_id: str = PydanticField(

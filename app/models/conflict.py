@@ -2,12 +2,12 @@
 
 import datetime as dt
 
+from pydantic import BaseModel, field_validator
 from pydantic import Field as PydanticField
-from pydantic import field_validator
 from sqlalchemy import Column, DateTime, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.base import Slug, StrictInput, utc_now
+from app.models.base import Slug, StrictInput, UtcDateTime, utc_now
 from app.models.citation import CitationCreate, CitationPublic
 
 
@@ -68,13 +68,13 @@ class ConflictCreate(StrictInput):
         return claims
 
 
-class ClaimPublic(SQLModel):
+class ClaimPublic(BaseModel):
     value: str = PydanticField(examples=["2023-09-21"])
     current: bool = PydanticField(description="The value the API treats as current.")
     sources: list[CitationPublic]
 
 
-class ConflictPublic(SQLModel):
+class ConflictPublic(BaseModel):
     id: str = PydanticField(examples=["roadmap-approval-date"])
     subject: str = PydanticField(examples=["Date of the meeting that approved the Roadmap"])
     collection: str | None = PydanticField(
@@ -85,4 +85,4 @@ class ConflictPublic(SQLModel):
     field: str = PydanticField(examples=["date"])
     note: str | None
     claims: list[ClaimPublic]
-    updated_at: dt.datetime
+    updated_at: UtcDateTime

@@ -3,11 +3,12 @@
 import datetime as dt
 from typing import Literal
 
+from pydantic import BaseModel
 from pydantic import Field as PydanticField
 from sqlalchemy import JSON, Column, Date, DateTime, Text
 from sqlmodel import Field, SQLModel
 
-from app.models.base import PartialDate, Slug, one_of, utc_now
+from app.models.base import PartialDate, Slug, UtcDateTime, one_of, utc_now
 from app.models.citation import DISPUTED_DESCRIPTION, CitationPublic, DisputedClaimPublic
 from app.models.inputs import NamedInput
 
@@ -74,7 +75,7 @@ class CouncilCreate(NamedInput):
     )
 
 
-class CouncilPublic(SQLModel):
+class CouncilPublic(BaseModel):
     id: str = PydanticField(examples=["youth-council"])
     name: str = PydanticField(examples=["CICA Youth Council"])
     names: dict[str, str]
@@ -100,4 +101,4 @@ class CouncilPublic(SQLModel):
     disputed: list[DisputedClaimPublic] = PydanticField(
         default_factory=list, description=DISPUTED_DESCRIPTION
     )
-    updated_at: dt.datetime
+    updated_at: UtcDateTime

@@ -3,11 +3,12 @@
 import datetime as dt
 from typing import Literal
 
+from pydantic import BaseModel
 from pydantic import Field as PydanticField
 from sqlalchemy import Column, Date, DateTime, Text
 from sqlmodel import Field, SQLModel
 
-from app.models.base import PartialDate, Slug, one_of, utc_now
+from app.models.base import PartialDate, Slug, UtcDateTime, one_of, utc_now
 from app.models.citation import DISPUTED_DESCRIPTION, CitationPublic, DisputedClaimPublic
 from app.models.inputs import CitedInput
 
@@ -55,7 +56,7 @@ class MeetingCreate(CitedInput):
     outcomes: str | None = None
 
 
-class MeetingPublic(SQLModel):
+class MeetingPublic(BaseModel):
     id: str = PydanticField(examples=["summit-6"])
     kind: str = PydanticField(examples=["summit"])
     number: int | None = PydanticField(description="Ordinal within its kind.", examples=[6])
@@ -72,4 +73,4 @@ class MeetingPublic(SQLModel):
     disputed: list[DisputedClaimPublic] = PydanticField(
         default_factory=list, description=DISPUTED_DESCRIPTION
     )
-    updated_at: dt.datetime
+    updated_at: UtcDateTime

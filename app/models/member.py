@@ -1,11 +1,10 @@
 """Member states: input (seed) and public schemas. Storage is `State` + `StatusPeriod`."""
 
-import datetime as dt
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, field_validator
-from sqlmodel import SQLModel
+from pydantic import AfterValidator, BaseModel, Field, field_validator
 
+from app.models.base import UtcDateTime
 from app.models.citation import DISPUTED_DESCRIPTION, CitationPublic, DisputedClaimPublic
 from app.models.inputs import CitedInput
 from app.models.party import StatusPeriodInput, StatusPeriodPublic, check_history
@@ -28,13 +27,13 @@ class MemberCreate(CitedInput):
         return history
 
 
-class CbmRole(SQLModel):
+class CbmRole(BaseModel):
     area_id: str = Field(examples=["transport-corridors"])
     dimension_id: str = Field(examples=["economic"])
     role: str = Field(description="`coordinator` or `co-coordinator`.", examples=["coordinator"])
 
 
-class MemberPublic(SQLModel):
+class MemberPublic(BaseModel):
     id: str = Field(description="ISO 3166-1 alpha-2 code.", examples=["KZ"])
     iso_alpha3: str = Field(examples=["KAZ"])
     iso_numeric: str = Field(examples=["398"])
@@ -61,4 +60,4 @@ class MemberPublic(SQLModel):
     disputed: list[DisputedClaimPublic] = Field(
         default_factory=list, description=DISPUTED_DESCRIPTION
     )
-    updated_at: dt.datetime
+    updated_at: UtcDateTime

@@ -1,11 +1,10 @@
 """Observers and applicants: states and international organizations."""
 
-import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, model_validator
-from sqlmodel import SQLModel
+from pydantic import AfterValidator, BaseModel, Field, model_validator
 
+from app.models.base import UtcDateTime
 from app.models.citation import DISPUTED_DESCRIPTION, CitationPublic, DisputedClaimPublic
 from app.models.inputs import CitedInput
 from app.models.party import StatusPeriodInput, StatusPeriodPublic, check_history
@@ -40,7 +39,7 @@ class ObserverCreate(CitedInput):
         return self
 
 
-class ObserverPublic(SQLModel):
+class ObserverPublic(BaseModel):
     id: str = Field(examples=["JP"])
     type: PartyType = Field(examples=["state"])
     name: str = Field(examples=["Japan"])
@@ -57,4 +56,4 @@ class ObserverPublic(SQLModel):
     disputed: list[DisputedClaimPublic] = Field(
         default_factory=list, description=DISPUTED_DESCRIPTION
     )
-    updated_at: dt.datetime
+    updated_at: UtcDateTime

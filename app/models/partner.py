@@ -3,11 +3,12 @@
 import datetime as dt
 from typing import Literal
 
+from pydantic import BaseModel
 from pydantic import Field as PydanticField
 from sqlalchemy import Column, Date, DateTime, Text
 from sqlmodel import Field, SQLModel
 
-from app.models.base import PartialDate, Slug, one_of, utc_now
+from app.models.base import PartialDate, Slug, UtcDateTime, one_of, utc_now
 from app.models.citation import DISPUTED_DESCRIPTION, CitationPublic, DisputedClaimPublic
 from app.models.inputs import NamedInput
 
@@ -43,7 +44,7 @@ class PartnerOrganizationCreate(NamedInput):
     document: str | None = None
 
 
-class PartnerOrganizationPublic(SQLModel):
+class PartnerOrganizationPublic(BaseModel):
     id: str = PydanticField(examples=["sco"])
     name: str = PydanticField(examples=["Shanghai Cooperation Organisation"])
     names: dict[str, str]
@@ -60,4 +61,4 @@ class PartnerOrganizationPublic(SQLModel):
     disputed: list[DisputedClaimPublic] = PydanticField(
         default_factory=list, description=DISPUTED_DESCRIPTION
     )
-    updated_at: dt.datetime
+    updated_at: UtcDateTime

@@ -4,6 +4,7 @@ import datetime as dt
 import itertools
 from typing import Literal
 
+from pydantic import BaseModel
 from pydantic import Field as PydanticField
 from sqlalchemy import JSON, CheckConstraint, Column, Date, DateTime, Index
 from sqlmodel import Field, SQLModel
@@ -80,7 +81,7 @@ class StatusPeriodInput(StrictInput):
     until: PartialDate | None = PydanticField(default=None, alias="to")
 
 
-class StatusPeriodPublic(SQLModel):
+class StatusPeriodPublic(BaseModel):
     status: str = PydanticField(examples=["observer"])
     since: str | None = PydanticField(
         serialization_alias="from", description="First day held, at the precision a source gives."

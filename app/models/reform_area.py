@@ -3,11 +3,12 @@
 import datetime as dt
 from typing import Literal
 
+from pydantic import BaseModel
 from pydantic import Field as PydanticField
 from sqlalchemy import JSON, Column, DateTime, Text
 from sqlmodel import Field, SQLModel
 
-from app.models.base import Slug, one_of, utc_now
+from app.models.base import Slug, UtcDateTime, one_of, utc_now
 from app.models.citation import DISPUTED_DESCRIPTION, CitationPublic, DisputedClaimPublic
 from app.models.inputs import NamedInput
 
@@ -37,7 +38,7 @@ class ReformAreaCreate(NamedInput):
     progress: str | None = None
 
 
-class ReformAreaPublic(SQLModel):
+class ReformAreaPublic(BaseModel):
     id: str = PydanticField(examples=["charter"])
     position: int = PydanticField(description="Order in the Roadmap (1-8).", examples=[1])
     name: str = PydanticField(examples=["Charter of the organization"])
@@ -52,4 +53,4 @@ class ReformAreaPublic(SQLModel):
     disputed: list[DisputedClaimPublic] = PydanticField(
         default_factory=list, description=DISPUTED_DESCRIPTION
     )
-    updated_at: dt.datetime
+    updated_at: UtcDateTime

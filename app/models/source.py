@@ -3,12 +3,12 @@
 import datetime as dt
 from typing import Literal
 
-from pydantic import AnyHttpUrl
+from pydantic import AnyHttpUrl, BaseModel
 from pydantic import Field as PydanticField
 from sqlalchemy import Column, DateTime
 from sqlmodel import Field, SQLModel
 
-from app.models.base import PartialDate, Slug, StrictInput, one_of, utc_now
+from app.models.base import PartialDate, Slug, StrictInput, UtcDateTime, one_of, utc_now
 
 SourceKind = Literal["seed-document", "web-page", "official-document", "news-article", "reference"]
 SOURCE_KINDS: tuple[str, ...] = SourceKind.__args__  # type: ignore[attr-defined]
@@ -44,7 +44,7 @@ class SourceCreate(StrictInput):
     sha256: str | None = PydanticField(default=None, pattern=r"^[0-9a-f]{64}$")
 
 
-class SourcePublic(SQLModel):
+class SourcePublic(BaseModel):
     id: str = PydanticField(examples=["astana-times-2024-12"])
     title: str
     publisher: str
@@ -55,4 +55,4 @@ class SourcePublic(SQLModel):
         description="SHA-256 of the document text the quotes were checked against."
     )
     citations: int = PydanticField(description="How many citations in the dataset refer to it.")
-    updated_at: dt.datetime
+    updated_at: UtcDateTime

@@ -1,79 +1,60 @@
 """Conflicts: where sources disagree, every claim with its citations."""
 
+import datetime as dt
 from collections import defaultdict
+from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.core.errors import NotFound
-from app.core.listing import sort_records
+from app.params import ConflictListParams
+from app.core.snapshot import Built
 from app.models import Conflict, ConflictClaim
 from app.models.collections import CLAIM_RECORD_TYPE, COLLECTIONS
 from app.models.conflict import ClaimPublic, ConflictPublic
-from app.services.common import citations_for, matches
+from app.services.common import citations_for
 
-SORT_KEYS = {
+SORT_KEYS: dict[str, Any] = {
     "id": lambda c: c.id,
     "collection": lambda c: c.collection,
     "field": lambda c: c.field,
 }
 
 
-def list_conflicts(
-    *,
-    session: Session,
-    collection: str | None = None,
-    record_id: str | None = None,
-    q: str | None = None,
-    sort: str | None = None,
-) -> list[ConflictPublic]:
-    conflicts = _to_public(session, list(session.exec(select(Conflict).order_by(Conflict.id))))
-    return sort_records(
-        [
-            c
-            for c in conflicts
-            if (collection is None or c.collection == collection)
-            and (record_id is None or (c.record_id or "").lower() == record_id.lower())
-            and matches(q, c.id, c.subject, c.record_id, c.field)
-        ],
-        sort,
-        SORT_KEYS,
-    )
-
-
-def get_conflict(*, session: Session, conflict_id: str) -> ConflictPublic:
-    conflict = session.get(Conflict, conflict_id.lower())
-    if conflict is None:
-        raise NotFound(f"No conflict with id '{conflict_id}'.")
-    return _to_public(session, [conflict])[0]
-
-
-def _to_public(session: Session, conflicts: list[Conflict]) -> list[ConflictPublic]:
-    ids = [c.id for c in conflicts]
+def build(session: Session, _today: dt.date) -> list[Built[ConflictPublic]]:
+    """By id."""
     claims: dict[str, list[ConflictClaim]] = defaultdict(list)
     for claim in session.exec(
-        select(ConflictClaim)
-        .where(col(ConflictClaim.conflict_id).in_(ids))
-        .order_by(ConflictClaim.conflict_id, ConflictClaim.position)
+        select(ConflictClaim).order_by(col(ConflictClaim.conflict_id), col(ConflictClaim.position))
     ):
         claims[claim.conflict_id].append(claim)
     citations = citations_for(session=session, record_type=CLAIM_RECORD_TYPE)
     return [
-        ConflictPublic(
-            id=c.id,
-            subject=c.subject,
-            collection=COLLECTIONS.get(c.record_type or ""),
-            record_id=c.record_id,
-            field=c.field,
-            note=c.note,
-            claims=[
-                ClaimPublic(
-                    value=claim.value,
-                    current=claim.current,
-                    sources=citations.get(f"{c.id}/{claim.position}", []),
-                )
-                for claim in claims.get(c.id, [])
-            ],
-            updated_at=max([c.updated_at, *(cl.updated_at for cl in claims.get(c.id, []))]),
+        Built(
+            ConflictPublic(
+                id=c.id,
+                subject=c.subject,
+                collection=COLLECTIONS.get(c.record_type or ""),
+                record_id=c.record_id,
+                field=c.field,
+                note=c.note,
+                claims=[
+                    ClaimPublic(
+                        value=claim.value,
+                        current=claim.current,
+                        sources=citations.get(f"{c.id}/{claim.position}", []),
+                    )
+                    for claim in claims.get(c.id, [])
+                ],
+                updated_at=max([c.updated_at, *(cl.updated_at for cl in claims.get(c.id, []))]),
+            ),
+            exact=tuple(x for x in (c.record_id, c.field) if x),
+            names=(c.subject,),
         )
-        for c in conflicts
+        for c in session.exec(select(Conflict).order_by(col(Conflict.id)))
     ]
+
+
+def keep(conflict: ConflictPublic, params: ConflictListParams) -> bool:
+    return (params.collection is None or conflict.collection == params.collection) and (
+        params.record_id is None or (conflict.record_id or "").lower() == params.record_id.lower()
+    )

@@ -1,15 +1,17 @@
 """The documents and references the dataset cites."""
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+import datetime as dt
+from typing import Any
 
-from app.core.errors import NotFound
-from app.core.listing import sort_records
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.params import SourceListParams
+from app.core.snapshot import Built
 from app.models import Citation, Source
 from app.models.source import SourcePublic
-from app.services.common import matches
 
-SORT_KEYS = {
+SORT_KEYS: dict[str, Any] = {
     "id": lambda s: s.id,
     "title": lambda s: s.title.casefold(),
     "date": lambda s: s.date,
@@ -17,44 +19,32 @@ SORT_KEYS = {
 }
 
 
-def list_sources(
-    *, session: Session, kind: str | None = None, q: str | None = None, sort: str | None = None
-) -> list[SourcePublic]:
-    query = select(Source).order_by(Source.id)
-    if kind:
-        query = query.where(Source.kind == kind)
-    sources = [
-        s
-        for s in _to_public(session, list(session.exec(query)))
-        if matches(q, s.id, s.title, s.publisher)
-    ]
-    return sort_records(sources, sort, SORT_KEYS)
-
-
-def get_source(*, session: Session, source_id: str) -> SourcePublic:
-    source = session.get(Source, source_id.lower())
-    if source is None:
-        raise NotFound(f"No source with id '{source_id}'.")
-    return _to_public(session, [source])[0]
-
-
-def _to_public(session: Session, sources: list[Source]) -> list[SourcePublic]:
-    counts = dict(
-        session.exec(
-            select(Citation.source_id, func.count()).group_by(Citation.source_id)  # type: ignore[call-overload]
-        ).all()
-    )
-    return [
-        SourcePublic(
-            id=s.id,
-            title=s.title,
-            publisher=s.publisher,
-            date=s.date,
-            kind=s.kind,
-            url=s.url,
-            sha256=s.sha256,
-            citations=counts.get(s.id, 0),
-            updated_at=s.updated_at,
+def build(session: Session, _today: dt.date) -> list[Built[SourcePublic]]:
+    """By id, each with how many citations refer to it."""
+    counts: dict[str, int] = {
+        source_id: count
+        for source_id, count in session.exec(
+            select(Citation.source_id, func.count()).group_by(col(Citation.source_id))
         )
-        for s in sources
+    }
+    return [
+        Built(
+            SourcePublic(
+                id=s.id,
+                title=s.title,
+                publisher=s.publisher,
+                date=s.date,
+                kind=s.kind,
+                url=s.url,
+                sha256=s.sha256,
+                citations=counts.get(s.id, 0),
+                updated_at=s.updated_at,
+            ),
+            names=(s.title, s.publisher),
+        )
+        for s in session.exec(select(Source).order_by(col(Source.id)))
     ]
+
+
+def keep(source: SourcePublic, params: SourceListParams) -> bool:
+    return params.kind is None or source.kind == params.kind

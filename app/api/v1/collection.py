@@ -1,22 +1,20 @@
-"""The list + detail route pair every v1 collection has, built once.
+"""The list and detail routes of a collection, built from its registry entry.
 
-Each resource module names its service functions, schemas and documentation; this
-module wires them the same way everywhere: a short unit-of-work session, the list
-envelope with absolute links, the dataset-version header, declared problem responses.
+Routes are thin: validate the typed parameters, read the request's snapshot, select, and
+hand the items to the representation layer. No session, no SQL.
 """
 
-from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import BaseModel, Field, create_model
 
-from app.api.deps import EngineDep
-from app.api.responses import object_response, page_response
-from app.api.v1.params import FilterParams
-from app.core.db import open_session
-from app.core.errors import error_responses
-from app.core.listing import Page, RepresentationParams, page_of
-from app.services.common import dataset_version
+from app.api.representation import negotiated, object_response, page_response, snapshot, view
+from app.core.errors import NotFound, error_responses
+from app.core.formats import LIST_FORMATS, OBJECT_FORMATS
+from app.core.listing import CollectionParams, ListLinks, ListMeta
+from app.registry import CollectionSpec
+from app.services.query import select
 
 
 def _header(description: str) -> dict[str, Any]:
@@ -31,21 +29,24 @@ RESPONSE_HEADERS = {
     "X-Dataset-Version": _header("The dataset version the body was built from."),
     "X-Request-ID": _header("The request's id, taken from the request or generated."),
 }
-CACHING_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {
-        "description": "The record.",
-        "headers": {**RESPONSE_HEADERS, "Content-Language": _header("Language of `name` fields.")},
-    },
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
     304: {
         "description": "Not Modified: the representation matches `If-None-Match` or "
         "`If-Modified-Since`; no body, the same validators.",
         "headers": RESPONSE_HEADERS,
     },
 }
-LIST_RESPONSES: dict[int | str, dict[str, Any]] = {
-    **CACHING_RESPONSES,
+OBJECT_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
-        "description": "A page of records: JSON envelope, CSV or NDJSON (by `Accept` or `format`).",
+        "description": "The record (only the fields asked for, with `fields=`).",
+        "headers": {**RESPONSE_HEADERS, "Content-Language": _header("Language of `name`.")},
+    },
+    **NOT_MODIFIED,
+}
+LIST_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "A page of records: JSON envelope, CSV or NDJSON (by `Accept` or "
+        "`format`).",
         "headers": {
             **RESPONSE_HEADERS,
             "Content-Language": _header("Language of `name` fields."),
@@ -57,74 +58,94 @@ LIST_RESPONSES: dict[int | str, dict[str, Any]] = {
             "application/x-ndjson": {"schema": {"type": "string"}},
         },
     },
+    **NOT_MODIFIED,
 }
+M = TypeVar("M", bound=BaseModel)
 
 
-def collection_router(
-    *,
-    path: str,
-    tag: str,
-    singular: str,
-    plural: str,
-    params_model: type[FilterParams],
-    public_model: type[Any],
-    list_records: Callable[..., list[Any]],
-    get_record: Callable[..., Any],
-    id_name: str,
-    id_description: str,
-    id_example: str,
-    list_summary: str,
-    list_description: str,
-    get_summary: str,
-    get_description: str,
-) -> APIRouter:
-    router = APIRouter(prefix=path, tags=[tag])
+def sparse_model(model: type[BaseModel]) -> type[BaseModel]:
+    """The same fields, none required but `id`: what `fields=` answers."""
+    definitions: dict[str, Any] = {
+        name: (info.annotation, Field(default=None, description=info.description))
+        for name, info in model.model_fields.items()
+        if name != "id"
+    }
+    return create_model(
+        f"{model.__name__}Sparse",
+        __doc__=f"A sparse `{model.__name__}`: `id` and the fields asked for with `fields=`.",
+        id=(str, ...),
+        **definitions,
+    )
+
+
+def page_model(name: str, record: Any) -> type[BaseModel]:
+    return create_model(name, data=(list[record], ...), meta=(ListMeta, ...), links=(ListLinks, ...))
+
+
+def collection_router(spec: CollectionSpec[Any, Any]) -> APIRouter:
+    docs = spec.docs
+    router = APIRouter(prefix=f"/{spec.name}", tags=[docs.tag])
+    path = f"/v1/{spec.name}"
+    record_schema: Any = spec.public_model | sparse_model(spec.public_model)
+    list_params: type[CollectionParams] = spec.list_params
+    object_params = spec.object_params
 
     @router.get(
         "",
-        operation_id=f"list{plural}",
-        summary=list_summary,
-        description=list_description,
-        response_model=Page[public_model],  # type: ignore[valid-type]
+        operation_id=f"list{docs.plural}",
+        summary=docs.list_summary,
+        description=docs.list_description,
+        response_model=page_model(f"{docs.plural}Page", record_schema),
         responses={**LIST_RESPONSES, **error_responses(400, 406, 422, 500, 503)},
     )
-    def list_route(
+    async def list_route(
         request: Request,
-        engine: EngineDep,
-        params: Annotated[params_model, Query()],  # type: ignore[valid-type]
+        params: Annotated[list_params, Query()],  # type: ignore[valid-type]
     ) -> Response:
-        with open_session(engine) as session:
-            records = list_records(session=session, **params.filters())
-            version = dataset_version(session=session)
-        page = page_of(
-            records,
-            url=request.url,
-            limit=params.limit,
-            offset=params.offset,
-            dataset_version=version,
+        current = snapshot(request)
+        fmt, language = negotiated(request, params, params.format, LIST_FORMATS)
+        data = current.get(spec)
+        items = select(spec, data, params)
+        page = items[params.offset : params.offset + params.limit]
+        views = [
+            view(item, language, spec.narrow(item.record, params) if spec.narrow else None)
+            for item in page
+        ]
+        return page_response(
+            request, current, path=path, params=params, views=views, total=len(items),
+            columns=data.columns, fmt=fmt, language=language,
         )
-        return page_response(request, page, params, public_model)
 
     @router.get(
-        "/{" + id_name + "}",
-        operation_id=f"get{singular}",
-        summary=get_summary,
-        description=get_description,
-        response_model=public_model,
-        responses={**CACHING_RESPONSES, **error_responses(400, 404, 406, 422, 500, 503)},
+        "/{" + docs.id_name + "}",
+        operation_id=f"get{docs.singular}",
+        summary=docs.get_summary,
+        description=docs.get_description,
+        response_model=record_schema,
+        responses={**OBJECT_RESPONSES, **error_responses(400, 404, 406, 422, 500, 503)},
     )
-    def get_route(
+    async def get_route(
         request: Request,
-        engine: EngineDep,
         record_id: Annotated[
             str,
-            Path(alias=id_name, description=id_description, examples=[id_example], max_length=80),
+            Path(
+                alias=docs.id_name,
+                description=docs.id_description,
+                examples=[docs.id_example],
+                pattern=docs.id_pattern,
+                max_length=80,
+            ),
         ],
-        params: Annotated[RepresentationParams, Query()],
+        params: Annotated[object_params, Query()],  # type: ignore[valid-type]
     ) -> Response:
-        with open_session(engine) as session:
-            record = get_record(session=session, **{id_name: record_id})
-            version = dataset_version(session=session)
-        return object_response(request, record, params, dataset_version=version)
+        current = snapshot(request)
+        _, language = negotiated(request, params, None, OBJECT_FORMATS)
+        item = current.get(spec).find(record_id)
+        if item is None:
+            raise NotFound(f"No record in {spec.name} with id '{record_id}'.")
+        return object_response(
+            request, current, path=f"{path}/{item.id}", params=params,
+            record=view(item, language), language=language,
+        )
 
     return router

@@ -1,24 +1,24 @@
-"""`/v1/exports`: whole-dataset files (JSON, NDJSON, CSV per collection) with their sha256."""
+"""`/v1/exports`: whole-dataset files (JSON, NDJSON, CSV per collection) with their sha256,
+built from the snapshot once per dataset version."""
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Engine
 
-from app.api.deps import DATASET_VERSION_HEADER, EngineDep
-from app.api.responses import dump
-from app.api.v1.collection import CACHING_RESPONSES, LIST_RESPONSES, RESPONSE_HEADERS
-from app.core.db import open_session
+from app.api.representation import respond, site, snapshot
+from app.api.v1.collection import NOT_MODIFIED, RESPONSE_HEADERS
 from app.core.errors import NotFound, error_responses
+from app.core.formats import CSV, FORMATS, JSON, NDJSON, Format, render_json
 from app.core.listing import ListLinks, ListMeta
-from app.core.representation import MEDIA_TYPES, render_csv, render_json, render_ndjson
-from app.services.catalog import COLLECTIONS
-from app.services.common import dataset_version
+from app.core.snapshot import Snapshot
+from app.registry import COLLECTIONS
+from app.services.query import select
 
 router = APIRouter(prefix="/exports", tags=["exports"])
+EXPORT_NAME = r"^[a-z-]+\.(?:json|ndjson|csv)$"
 
 
 class ExportFile(BaseModel):
@@ -28,7 +28,7 @@ class ExportFile(BaseModel):
     )
     format: str = Field(examples=["csv"])
     media_type: str = Field(examples=["text/csv; charset=utf-8"])
-    url: str
+    url: str = Field(examples=["http://127.0.0.1:8000/v1/exports/members.csv"])
     bytes: int
     sha256: str = Field(description="SHA-256 of the file's body, as served.")
     dataset_version: int
@@ -46,32 +46,32 @@ class NoParams(BaseModel):
 
 @dataclass
 class ExportStore:
-    """The files of one dataset version, built on first use and kept until it changes."""
+    """The files of one snapshot, built on first use and kept until the snapshot changes."""
 
-    version: int = -1
-    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    snapshot: Snapshot | None = None
+    files: dict[str, tuple[Format, bytes]] = field(default_factory=dict)
 
-    def get(self, engine: Engine) -> tuple[int, dict[str, tuple[str, bytes]]]:
-        with open_session(engine) as session:
-            version = dataset_version(session=session)
-            if version != self.version:
-                files: dict[str, tuple[str, bytes]] = {}
-                everything = {}
-                for collection in COLLECTIONS:
-                    records = [dump(r, "en") for r in collection.list_records(session=session)]
-                    everything[collection.name] = records
-                    files[f"{collection.name}.json"] = (MEDIA_TYPES["json"], render_json(records))
-                    files[f"{collection.name}.ndjson"] = (
-                        MEDIA_TYPES["ndjson"],
-                        render_ndjson(records),
-                    )
-                    files[f"{collection.name}.csv"] = (MEDIA_TYPES["csv"], render_csv(records))
-                files["dataset.json"] = (
-                    MEDIA_TYPES["json"],
-                    render_json({"dataset_version": version, "collections": everything}),
-                )
-                self.version, self.files = version, files
-        return self.version, self.files
+    def get(self, current: Snapshot) -> dict[str, tuple[Format, bytes]]:
+        if self.snapshot is not current:
+            self.files, self.snapshot = _build(current), current
+        return self.files
+
+
+def _build(current: Snapshot) -> dict[str, tuple[Format, bytes]]:
+    files: dict[str, tuple[Format, bytes]] = {}
+    everything: dict[str, Any] = {}
+    for spec in COLLECTIONS:
+        data = current.get(spec)
+        items = select(spec, data, spec.list_params())
+        everything[spec.name] = [item.data["en"] for item in items]
+        files[f"{spec.name}.json"] = (JSON, b"[" + b",".join(i.json["en"] for i in items) + b"]")
+        files[f"{spec.name}.ndjson"] = (NDJSON, b"".join(i.json["en"] + b"\n" for i in items))
+        files[f"{spec.name}.csv"] = (CSV, data.csv_header + b"".join(i.csv("en") for i in items))
+    files["dataset.json"] = (
+        JSON,
+        render_json({"dataset_version": current.version, "collections": everything}),
+    )
+    return files
 
 
 def _store(request: Request) -> ExportStore:
@@ -84,37 +84,40 @@ def _store(request: Request) -> ExportStore:
     operation_id="listExports",
     summary="List whole-dataset export files",
     response_model=ExportList,
-    responses={**LIST_RESPONSES, **error_responses(400, 500, 503)},
+    responses={
+        200: {"description": "Every export file.", "headers": RESPONSE_HEADERS},
+        **NOT_MODIFIED,
+        **error_responses(400, 406, 500, 503),
+    },
 )
-def list_exports(
-    request: Request, engine: EngineDep, _params: Annotated[NoParams, Query()]
-) -> Response:
+async def list_exports(request: Request, _params: Annotated[NoParams, Query()]) -> Response:
     """Every collection as JSON, NDJSON and CSV, and the whole dataset as one JSON file,
-    each with the dataset version it was built from and the SHA-256 of its body."""
-    version, files = _store(request).get(engine)
-    base = str(request.base_url).rstrip("/")
+    each with the dataset version it was built from and the SHA-256 of its body. A
+    partner takes these at version N, then follows `/v1/changes?since=N`."""
+    current = snapshot(request)
+    files = _store(request).get(current)
+    here = site(request)
     data = [
         ExportFile(
             name=name,
             collection=None if name == "dataset.json" else name.rsplit(".", 1)[0],
-            format=name.rsplit(".", 1)[1],
-            media_type=media_type,
-            url=f"{base}/v1/exports/{name}",
+            format=fmt.name,
+            media_type=fmt.media_type,
+            url=here.url(f"/v1/exports/{name}"),
             bytes=len(body),
             sha256=hashlib.sha256(body).hexdigest(),
-            dataset_version=version,
+            dataset_version=current.version,
         )
-        for name, (media_type, body) in files.items()
+        for name, (fmt, body) in files.items()
     ]
     document = ExportList(
         data=data,
-        meta=ListMeta(total=len(data), limit=len(data), offset=0, dataset_version=version),
-        links=ListLinks(self=str(request.url)),
+        meta=ListMeta(total=len(data), limit=len(data), offset=0, dataset_version=current.version),
+        links=ListLinks(self=here.url("/v1/exports")),
     )
-    return Response(
-        render_json(document.model_dump(mode="json")),
-        media_type=MEDIA_TYPES["json"],
-        headers={DATASET_VERSION_HEADER: str(version)},
+    return respond(
+        request, current, path="/v1/exports", query=[], fmt=FORMATS["json"], language=None,
+        body=render_json(document.model_dump(mode="json")),
     )
 
 
@@ -123,7 +126,6 @@ def list_exports(
     operation_id="getExport",
     summary="Download an export file",
     responses={
-        **CACHING_RESPONSES,
         200: {
             "description": "The file.",
             "headers": RESPONSE_HEADERS,
@@ -133,20 +135,29 @@ def list_exports(
                 "application/x-ndjson": {"schema": {"type": "string"}},
             },
         },
-        **error_responses(400, 404, 500, 503),
+        **NOT_MODIFIED,
+        **error_responses(400, 404, 422, 500, 503),
     },
 )
-def get_export(
+async def get_export(
     request: Request,
-    engine: EngineDep,
     name: Annotated[
-        str, Path(description="File name from `/v1/exports`.", examples=["members.csv"])
+        str,
+        Path(
+            description="File name from `/v1/exports`.",
+            examples=["members.csv"],
+            pattern=EXPORT_NAME,
+            max_length=80,
+        ),
     ],
     _params: Annotated[NoParams, Query()],
 ) -> Response:
     """One export file; its SHA-256 is listed by `/v1/exports`."""
-    version, files = _store(request).get(engine)
+    current = snapshot(request)
+    files = _store(request).get(current)
     if name not in files:
         raise NotFound(f"No export file named '{name}'.")
-    media_type, body = files[name]
-    return Response(body, media_type=media_type, headers={DATASET_VERSION_HEADER: str(version)})
+    fmt, body = files[name]
+    return respond(
+        request, current, path=f"/v1/exports/{name}", query=[], fmt=fmt, language=None, body=body
+    )

@@ -1,48 +1,20 @@
 """`/v1/search`: one query across every collection, ranked."""
 
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
-from app.api.deps import EngineDep
-from app.api.responses import page_response
-from app.api.v1.collection import LIST_RESPONSES
-from app.core.db import open_session
+from app.api.representation import View, negotiated, page_response, site, snapshot
+from app.api.v1.collection import LIST_RESPONSES, page_model
 from app.core.errors import error_responses
-from app.core.listing import ListParams, Page, page_of
-from app.core.representation import negotiate_language
-from app.services.catalog import COLLECTIONS
-from app.services.common import dataset_version
+from app.core.formats import LIST_FORMATS, csv_columns, render_json
+from app.core.listing import ListParams, choice_pattern, fields_field, q_field
+from app.registry import SEARCHABLE
 from app.services.search import search
 
 router = APIRouter(tags=["search"])
-SEARCHABLE = [c.name for c in COLLECTIONS if c.searchable]
-
-
-class SearchParams(ListParams):
-    q: str = Field(
-        min_length=1,
-        max_length=200,
-        description="Text to find: names in every stored language, acronyms, aliases, ids; "
-        "case-, accent- and punctuation-insensitive.",
-        examples=["SCO"],
-    )
-    collections: str | None = Field(
-        default=None,
-        description=f"Comma-separated collections to search (default all): {', '.join(SEARCHABLE)}.",
-        examples=["members,observers"],
-    )
-
-    @field_validator("collections")
-    @classmethod
-    def _known(cls, value: str | None) -> str | None:
-        if value is not None:
-            unknown = {c.strip() for c in value.split(",")} - set(SEARCHABLE)
-            if unknown:
-                raise ValueError(f"unknown collection(s): {', '.join(sorted(unknown))}")
-        return value
 
 
 class SearchResult(BaseModel):
@@ -54,35 +26,52 @@ class SearchResult(BaseModel):
     url: str = Field(description="The record's absolute URL.")
 
 
+RESULT_FIELDS = list(SearchResult.model_fields)
+COLUMNS = csv_columns(SearchResult)
+
+
+class SearchParams(ListParams):
+    q: str = q_field(required=True, example="kaz")
+    collections: str | None = Field(
+        default=None,
+        pattern=choice_pattern(SEARCHABLE),
+        description="Comma-separated collections to search (default all): "
+        + ", ".join(f"`{name}`" for name in SEARCHABLE)
+        + ".",
+        examples=["members,observers"],
+    )
+    fields: str | None = fields_field(RESULT_FIELDS, example="id,name,url")
+
+
 @router.get(
     "/search",
     operation_id="search",
     summary="Search every collection",
-    response_model=Page[SearchResult],
+    response_model=page_model("SearchResultsPage", SearchResult),
     responses={**LIST_RESPONSES, **error_responses(400, 406, 422, 500, 503)},
 )
-def search_route(
-    request: Request, engine: EngineDep, params: Annotated[SearchParams, Query()]
-) -> Response:
+async def search_route(request: Request, params: Annotated[SearchParams, Query()]) -> Response:
     """Ranked matches from members, observers, partners, councils, reform areas,
-    chairmanships, meetings, CBM dimensions and sources; the same on SQLite and PostgreSQL."""
-    wanted = [c.strip() for c in params.collections.split(",")] if params.collections else None
-    with open_session(engine) as session:
-        hits = search(session=session, q=params.q, collections=wanted)
-        version = dataset_version(session=session)
-    language = negotiate_language(params.lang, request.headers.get("accept-language"))
-    results: list[Any] = [
-        SearchResult(
-            collection=hit.collection,
-            id=hit.id,
-            name=hit.names.get(language) or hit.name,
-            names=hit.names,
-            score=hit.score,
-            url=f"{str(request.base_url).rstrip('/')}/v1/{hit.collection}/{quote(hit.id)}",
-        )
-        for hit in hits
-    ]
-    page = page_of(
-        results, url=request.url, limit=params.limit, offset=params.offset, dataset_version=version
+    chairmanships, meetings, CBM dimensions and sources: exact id, code, acronym or name
+    first, then name prefixes, word prefixes and substrings; case-, accent- and
+    script-insensitive over every stored language."""
+    current = snapshot(request)
+    fmt, language = negotiated(request, params, params.format, LIST_FORMATS)
+    wanted = params.collections.split(",") if params.collections else None
+    hits = search(current, params.q, wanted)
+    here = site(request)
+    views = []
+    for hit in hits[params.offset : params.offset + params.limit]:
+        data = {
+            "collection": hit.collection,
+            "id": hit.item.id,
+            "name": hit.item.name(language),
+            "names": hit.item.data[language].get("names") or {"en": hit.item.name("en")},
+            "score": hit.score,
+            "url": here.url(f"/v1/{hit.collection}/{quote(hit.item.id)}"),
+        }
+        views.append(View(render_json(data), data))
+    return page_response(
+        request, current, path="/v1/search", params=params, views=views, total=len(hits),
+        columns=COLUMNS, fmt=fmt, language=language,
     )
-    return page_response(request, page, params, SearchResult)

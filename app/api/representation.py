@@ -1,0 +1,252 @@
+"""Turning snapshot items into HTTP representations: the list envelope, CSV, NDJSON, sparse
+fieldsets, languages, links from the configured public URL, and the validators.
+
+Every absolute URL comes from `CICA_PUBLIC_URL`; nothing a client sends in a header shapes a
+body. A representation's strong ETag is derived from the snapshot it was built from and its
+canonical request (path, validated parameters in a canonical order, negotiated format and
+language), so it is the same on every replica and costs nothing to compute.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import orjson
+from fastapi import Request, Response
+from pydantic import BaseModel
+
+from app.core.cache import CANONICAL_KEY
+from app.core.errors import ServiceUnavailable
+from app.core.formats import (
+    CSV,
+    JSON,
+    Format,
+    accept_preferences,
+    csv_header,
+    csv_lines,
+    csv_row,
+    negotiate_format,
+)
+from app.core.http import CACHE_CONTROL, VARY
+from app.core.languages import negotiate_language
+from app.core.listing import ListLinks, ListMeta, ListParams, ObjectParams
+from app.core.snapshot import CollectionData, Item, Snapshot, fingerprint, localise
+
+Query = list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Site:
+    """What representations depend on besides the data: the public base URL and the build."""
+
+    public_url: str
+    build: str
+
+    def url(self, path: str, query: Query | None = None) -> str:
+        return self.public_url + path + (f"?{urlencode(query)}" if query else "")
+
+
+def site(request: Request) -> Site:
+    value: Site = request.app.state.site
+    return value
+
+
+def snapshot(request: Request) -> Snapshot:
+    """The snapshot this request reads throughout; 503 until the first one is loaded."""
+    current: Snapshot | None = request.app.state.read_model.current
+    if current is None:
+        raise ServiceUnavailable("The dataset is not loaded yet; try again shortly.")
+    return current
+
+
+def canonical_query(params: BaseModel) -> Query:
+    """Validated parameters that differ from their defaults, by name, as text."""
+    pairs = []
+    for name, value in sorted(params.model_dump(mode="json", exclude_defaults=True).items()):
+        if value is None:
+            continue
+        pairs.append((name, ("true" if value else "false") if isinstance(value, bool) else str(value)))
+    return pairs
+
+
+def selected_fields(fields: str | None) -> list[str] | None:
+    """`fields=name,joined` -> ["id", "name", "joined"]: `id` always comes first."""
+    if fields is None:
+        return None
+    return list(dict.fromkeys(["id", *(f.strip() for f in fields.split(","))]))
+
+
+def negotiated(
+    request: Request, params: ObjectParams, requested: str | None, allowed: Sequence[str]
+) -> tuple[Format, str]:
+    fmt = negotiate_format(requested, accept_preferences(request.headers.get("accept")), allowed)
+    language = negotiate_language(params.lang, request.headers.get("accept-language"))
+    return fmt, language
+
+
+def respond(
+    request: Request,
+    current: Snapshot,
+    *,
+    path: str,
+    query: Query,
+    fmt: Format,
+    language: str | None,
+    body: bytes,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """A cacheable representation with its validators and caching headers."""
+    canonical = f"{path}?{urlencode(query)}|{fmt.name}|{language or ''}"
+    request.scope.setdefault("state", {})[CANONICAL_KEY] = canonical
+    key = fingerprint(site(request).build, canonical)
+    out = {
+        "ETag": f'"{current.tag}-{key}"',
+        "Last-Modified": current.last_modified_http,
+        "Cache-Control": CACHE_CONTROL,
+        "Vary": VARY,
+        "X-Dataset-Version": str(current.version),
+        **(headers or {}),
+    }
+    if language:
+        out["Content-Language"] = language
+    return Response(body, media_type=fmt.media_type, headers=out)
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """One record as a request sees it: pre-encoded, unless a filter trimmed it."""
+
+    json: bytes
+    data: Mapping[str, Any]
+    item: Item[Any] | None = None
+    language: str = ""
+
+    def csv(self) -> bytes | None:
+        """The pre-rendered CSV line of an untrimmed record."""
+        return self.item.csv(self.language) if self.item is not None else None
+
+
+def view(item: Item[Any], language: str, record: BaseModel | None = None) -> View:
+    if record is None or record is item.record:
+        return View(item.json[language], item.data[language], item, language)
+    data = localise(record.model_dump(mode="json", by_alias=True), language)
+    return View(orjson.dumps(data), data)
+
+
+def render_records(
+    views: Sequence[View], fmt: Format, fields: list[str] | None, columns: Sequence[Any]
+) -> Iterable[bytes]:
+    """The records of a page in `fmt`, whole or sparse."""
+    if fmt is CSV:
+        chosen = [c for c in columns if fields is None or c.path[0] in fields]
+        yield csv_header(chosen)
+        lines = [v.csv() for v in views] if fields is None else []
+        if fields is None and all(line is not None for line in lines):
+            yield from (line for line in lines if line is not None)
+        else:
+            yield csv_lines(csv_row(v.data, chosen) for v in views)
+        return
+    for v in views:
+        yield v.json if fields is None else orjson.dumps({k: v.data[k] for k in fields if k in v.data})
+
+
+def list_body(
+    views: Sequence[View],
+    *,
+    fmt: Format,
+    fields: list[str] | None,
+    columns: Sequence[Any],
+    meta: ListMeta,
+    links: ListLinks,
+) -> bytes:
+    parts = render_records(views, fmt, fields, columns)
+    if fmt is JSON:
+        return (
+            b'{"data":['
+            + b",".join(parts)
+            + b'],"meta":'
+            + orjson.dumps(meta.model_dump())
+            + b',"links":'
+            + orjson.dumps(links.model_dump())
+            + b"}"
+        )
+    if fmt is CSV:
+        return b"".join(parts)
+    return b"".join(p + b"\n" for p in parts)
+
+
+def page_links(
+    request: Request, path: str, query: Query, *, offset: int, limit: int, total: int
+) -> ListLinks:
+    here = site(request)
+
+    def at(new_offset: int) -> str:
+        pairs = [(k, v) for k, v in query if k not in ("offset", "limit")]
+        pairs += [("limit", str(limit)), ("offset", str(new_offset))]
+        return here.url(path, sorted(pairs))
+
+    links = ListLinks(self=here.url(path, query))
+    if offset + limit < total:
+        links.next = at(offset + limit)
+    if offset > 0:
+        links.prev = at(max(offset - limit, 0))
+    return links
+
+
+def page_response(
+    request: Request,
+    current: Snapshot,
+    *,
+    path: str,
+    params: ListParams,
+    views: Sequence[View],
+    total: int,
+    columns: Sequence[Any],
+    fmt: Format,
+    language: str | None,
+) -> Response:
+    """A page in the negotiated format: the JSON envelope, or CSV / NDJSON with `Link` and
+    `X-Total-Count` headers."""
+    query = canonical_query(params)
+    links = page_links(
+        request, path, query, offset=params.offset, limit=params.limit, total=total
+    )
+    meta = ListMeta(
+        total=total, limit=params.limit, offset=params.offset, dataset_version=current.version
+    )
+    fields = selected_fields(params.fields)
+    body = list_body(views, fmt=fmt, fields=fields, columns=columns, meta=meta, links=links)
+    headers = {}
+    if fmt is not JSON:
+        headers["X-Total-Count"] = str(total)
+        related = [(rel, url) for rel, url in (("next", links.next), ("prev", links.prev)) if url]
+        if related:
+            headers["Link"] = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in related)
+    return respond(
+        request, current, path=path, query=query, fmt=fmt, language=language, body=body,
+        headers=headers,
+    )
+
+
+def object_response(
+    request: Request,
+    current: Snapshot,
+    *,
+    path: str,
+    params: ObjectParams,
+    record: View,
+    language: str,
+) -> Response:
+    fields = selected_fields(params.fields)
+    body = record.json if fields is None else orjson.dumps(
+        {k: record.data[k] for k in fields if k in record.data}
+    )
+    return respond(
+        request, current, path=path, query=canonical_query(params), fmt=JSON,
+        language=language, body=body,
+    )
+
+
+def columns_of(data: CollectionData[Any]) -> Sequence[Any]:
+    return data.columns

@@ -1,0 +1,161 @@
+"""The process's current snapshot and the background work that keeps it current.
+
+At start the database is brought to the migration head, seeded if empty and read into a
+snapshot. If the database is down, the server starts anyway: reads and `/readyz` answer
+503 until it answers, then the same steps run and the server serves, with no restart.
+Afterwards the dataset version is polled every `CICA_VERSION_POLL_SECONDS`; a new version
+(or a new day, for date-dependent fields) builds a new snapshot, swapped in atomically.
+While the database is away, the last snapshot keeps being served.
+
+Every database call runs in a worker thread and is awaited for at most `CICA_DB_TIMEOUT`;
+a call that hangs (a frozen database) is not started again until it returns, so hung
+threads never pile up.
+"""
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import anyio
+from sqlalchemy import Engine
+
+from app.core.migrations import current_revision, head_revision, prepare_database
+from app.core.snapshot import Snapshot, build_snapshot, read_version_of
+
+logger = logging.getLogger("app.dataset")
+T = TypeVar("T")
+WORK_TIMEOUT = 15.0
+
+
+class DatabaseTimeout(Exception):
+    """The database did not answer within the bound."""
+
+
+class SingleFlight:
+    """At most one call in flight; callers wait for it for at most `timeout` seconds."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self._limiter = anyio.CapacityLimiter(1)
+        self._task: asyncio.Future[Any] | None = None
+
+    async def run(self, call: Callable[[], T]) -> T:
+        if self._task is None or self._task.done():
+            self._task = asyncio.ensure_future(
+                anyio.to_thread.run_sync(call, limiter=self._limiter)
+            )
+        task = self._task
+        try:
+            result: T = await asyncio.wait_for(asyncio.shield(task), self.timeout)
+        except TimeoutError:
+            raise DatabaseTimeout(f"no answer within {self.timeout:g} s") from None
+        return result
+
+
+class ReadModel:
+    """Holds the current snapshot; `generation` grows with every swap."""
+
+    def __init__(self) -> None:
+        self.current: Snapshot | None = None
+        self.generation = 0
+        self.listeners: list[Callable[[], None]] = []
+        self.last_error: str | None = None
+
+    def swap(self, snapshot: Snapshot) -> None:
+        self.current = snapshot
+        self.generation += 1
+        for listener in self.listeners:
+            listener()
+
+
+class Maintainer:
+    """Bootstraps the database and the snapshot, then keeps the snapshot current."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        read_model: ReadModel,
+        *,
+        timeout: float,
+        poll_seconds: float,
+        seed: Callable[[Engine], object] | None,
+        today: Callable[[], dt.date] = dt.date.today,
+    ) -> None:
+        self.engine, self.read_model = engine, read_model
+        self.poll_seconds, self.seed, self.today = poll_seconds, seed, today
+        self.prepared = False
+        # Migrating, seeding and building a snapshot hold no request up; they get longer.
+        self._work = SingleFlight(max(WORK_TIMEOUT, 3 * timeout))
+        self._probe = SingleFlight(timeout)
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """One attempt now (so a healthy start serves at once), the rest in the background."""
+        await self._attempt()
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+
+    async def _run(self) -> None:
+        """Poll every `poll_seconds`; after a failure retry sooner, backing off to 5 s."""
+        ok = self.read_model.current is not None
+        retry = 0.2
+        while True:
+            if ok:
+                retry = 0.2
+                await asyncio.sleep(self.poll_seconds)
+            else:
+                await asyncio.sleep(min(retry, self.poll_seconds))
+                retry = min(retry * 2, 5.0)
+            ok = await self._attempt()
+
+    async def _attempt(self) -> bool:
+        try:
+            if not self.prepared:
+                await self._work.run(self._prepare)
+                self.prepared = True
+            await self.refresh()
+        except Exception as exc:  # any database failure: keep serving what we have
+            message = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            if message != self.read_model.last_error:
+                logger.warning("dataset not refreshed: %s", message)
+            self.read_model.last_error = message
+            return False
+        self.read_model.last_error = None
+        return True
+
+    def _prepare(self) -> None:
+        seed = self.seed
+        prepare_database(self.engine, (lambda: seed(self.engine)) if seed else None)
+
+    async def refresh(self) -> bool:
+        """Build and swap in a new snapshot if the version or the day changed."""
+        current = self.read_model.current
+        version = await self._work.run(lambda: read_version_of(self.engine))
+        if current is not None and current.version == version and current.day == self.today():
+            return False
+        snapshot = await self._work.run(lambda: build_snapshot(self.engine, today=self.today))
+        self.read_model.swap(snapshot)
+        logger.info(
+            "snapshot of dataset version %d: %d records in %.1f ms",
+            snapshot.version,
+            snapshot.records,
+            snapshot.build_seconds * 1000,
+        )
+        return True
+
+    async def probe(self) -> str | None:
+        """The database's migration revision, answered within the bound."""
+        return await self._probe.run(lambda: current_revision(self.engine))
+
+
+def schema_is_current(revision: str | None) -> bool:
+    return revision == head_revision()

@@ -1,0 +1,257 @@
+"""The read model: an immutable snapshot of the whole dataset, one per dataset version.
+
+The dataset is a few hundred records, read far more than written. Each process builds
+every public record once per version (validated by its public schema), encodes it in
+every language and format it is served in, and indexes it by id, alias and folded search
+text. Requests then read one snapshot reference and never touch the database, so a
+request sees one version throughout and a swap is a single assignment.
+"""
+
+import datetime as dt
+import gc
+import hashlib
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from email.utils import format_datetime
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+
+import orjson
+from pydantic import BaseModel
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from app.core.formats import Column, csv_columns, csv_header, csv_lines, csv_row
+from app.core.languages import DEFAULT_LANGUAGE, LANGUAGES
+from app.core.text import fold
+
+if TYPE_CHECKING:
+    from app.registry import CollectionSpec
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+class PublicRecord(Protocol):
+    id: str
+
+
+R = TypeVar("R", bound=BaseModel)
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """Days a record is in its list: from `start` (None: not attested) to `end` (exclusive;
+    None: still open)."""
+
+    start: dt.date | None
+    end: dt.date | None
+
+    def holds(self, day: dt.date | None) -> bool:
+        if day is None:
+            return self.end is None
+        return self.start is not None and self.start <= day and (self.end is None or day < self.end)
+
+
+@dataclass(frozen=True, slots=True)
+class Built(Generic[R]):
+    """What a collection's builder returns for one record."""
+
+    record: R
+    held: tuple[Interval, ...] | None = None
+    """When the record belongs in the list (`as_of`); None: always."""
+    aliases: tuple[str, ...] = ()
+    """Other ids the record is found by (an ISO alpha-3 code, say)."""
+    primary: bool = True
+    """False for a past variant of a record (an earlier status): listed by `as_of`, but
+    not what its id resolves to."""
+    exact: tuple[str, ...] = ()
+    """Texts a search matches exactly (id, acronym, codes)."""
+    names: tuple[str, ...] = ()
+    """Name-like texts a search matches by prefix or substring."""
+
+
+@dataclass(frozen=True, slots=True)
+class Item(Generic[R]):
+    """A public record with everything a request needs, computed once per version."""
+
+    record: R
+    id: str
+    json: Mapping[str, bytes]
+    data: Mapping[str, Mapping[str, Any]]
+    columns: tuple[Column, ...]
+    held: tuple[Interval, ...] | None
+    primary: bool
+    exact: frozenset[str]
+    names: tuple[str, ...]
+    blob: str
+    _csv: dict[str, bytes] = field(default_factory=dict)
+
+    def csv(self, language: str) -> bytes:
+        """The record's CSV line in `language`, made on first use (CSV is asked rarely)."""
+        line = self._csv.get(language)
+        if line is None:
+            line = self._csv[language] = csv_lines([csv_row(self.data[language], self.columns)])
+        return line
+
+    def holds(self, day: dt.date | None) -> bool:
+        if self.held is None:
+            return True
+        return any(interval.holds(day) for interval in self.held)
+
+    def name(self, language: str) -> str:
+        value = self.data[language].get("name") or self.data[language].get("title") or self.id
+        return str(value)
+
+    def score(self, needle: str) -> int:
+        """100 exact id, code, acronym or name; 60 name prefix; 40 word prefix; 20 substring."""
+        if needle not in self.blob:
+            return 0
+        if needle in self.exact:
+            return 100
+        if any(name.startswith(needle) for name in self.names):
+            return 60
+        if f" {needle}" in self.blob:
+            return 40
+        return 20
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionData(Generic[R]):
+    items: tuple[Item[R], ...]
+    by_id: Mapping[str, Item[R]]
+    columns: tuple[Column, ...]
+    csv_header: bytes
+
+    def find(self, record_id: str) -> Item[R] | None:
+        return self.by_id.get(record_id.lower())
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    version: int
+    last_modified: dt.datetime
+    day: dt.date
+    """The day date-dependent fields (the current chair, statuses today) were computed for."""
+    collections: Mapping[str, CollectionData[Any]]
+    build_seconds: float
+    last_modified_http: str = field(init=False)
+    tag: str = field(init=False)
+    """Identifies what the snapshot's representations depend on, for ETags."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "last_modified_http", format_datetime(self.last_modified, usegmt=True)
+        )
+        object.__setattr__(self, "tag", f"{self.version}.{self.day:%Y%m%d}")
+
+    def get(self, spec: "CollectionSpec[R, Any]") -> CollectionData[R]:
+        data: CollectionData[R] = self.collections[spec.name]
+        return data
+
+    @property
+    def records(self) -> int:
+        return sum(len(c.items) for c in self.collections.values())
+
+
+def localise(record: dict[str, Any], language: str) -> dict[str, Any]:
+    """`name` from the `names` map in the language asked for, English as fallback."""
+    names = record.get("names")
+    if isinstance(names, dict) and names:
+        record["name"] = names.get(language) or names.get(DEFAULT_LANGUAGE, record.get("name"))
+    return record
+
+
+def _item(built: Built[R], columns: Sequence[Column]) -> Item[R]:
+    plain = built.record.model_dump(mode="json", by_alias=True)
+    data: dict[str, Mapping[str, Any]] = {}
+    encoded: dict[str, bytes] = {}
+    for language in LANGUAGES:
+        localised = localise(dict(plain), language)
+        same = next((lang for lang in data if data[lang] == localised), None)
+        if same is not None:
+            data[language], encoded[language] = data[same], encoded[same]
+            continue
+        data[language] = localised
+        encoded[language] = orjson.dumps(localised)
+    record_id = str(plain["id"])
+    exact = frozenset(fold(text) for text in (record_id, *built.exact) if text)
+    names = tuple(n for n in (fold(text) for text in built.names if text) if n)
+    return Item(
+        record=built.record,
+        id=record_id,
+        json=encoded,
+        data=data,
+        columns=tuple(columns),
+        held=built.held,
+        primary=built.primary,
+        exact=exact,
+        names=names,
+        blob=" " + "\x00 ".join((*sorted(exact), *names)),
+    )
+
+
+def collection_data(built: Iterable[Built[R]], model: type[BaseModel]) -> CollectionData[R]:
+    columns = tuple(csv_columns(model))
+    items: list[Item[R]] = []
+    by_id: dict[str, Item[R]] = {}
+    for entry in built:
+        item = _item(entry, columns)
+        items.append(item)
+        if entry.primary:
+            for key in (item.id, *entry.aliases):
+                by_id[key.lower()] = item
+    return CollectionData(tuple(items), by_id, columns, csv_header(columns))
+
+
+def read_version(session: Session) -> tuple[int, dt.datetime]:
+    from app.models import DatasetVersion
+
+    row = session.get(DatasetVersion, 1)
+    if row is None:
+        return 0, EPOCH
+    modified = row.updated_at
+    if modified.tzinfo is None:  # SQLite hands back naive datetimes
+        modified = modified.replace(tzinfo=dt.UTC)
+    return row.version, modified.astimezone(dt.UTC).replace(microsecond=0)
+
+
+def read_version_of(engine: Engine) -> int:
+    with Session(engine) as session:
+        return read_version(session)[0]
+
+
+def build_snapshot(
+    engine: Engine,
+    specs: "Sequence[CollectionSpec[Any, Any]] | None" = None,
+    *,
+    today: Callable[[], dt.date] = dt.date.today,
+) -> Snapshot:
+    """Read the whole dataset in one session (one transaction, so one version) and index it."""
+    if specs is None:
+        from app.registry import COLLECTIONS
+
+        specs = COLLECTIONS
+    started = time.perf_counter()
+    day = today()
+    with Session(engine) as session, session.begin():
+        version, modified = read_version(session)
+        raw = {spec.name: spec.build(session, day) for spec in specs}
+    collections = {
+        spec.name: collection_data(raw[spec.name], spec.public_model) for spec in specs
+    }
+    return Snapshot(
+        version=version,
+        last_modified=modified,
+        day=day,
+        collections=collections,
+        build_seconds=time.perf_counter() - started,
+    )
+
+
+def fingerprint(*parts: str) -> str:
+    return hashlib.blake2b("\x00".join(parts).encode(), digest_size=8).hexdigest()
+
+
+def collect() -> None:
+    """Free the previous snapshot's cycles promptly after a swap."""
+    gc.collect()

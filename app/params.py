@@ -1,0 +1,258 @@
+"""Query parameters of each collection's routes. Each model forbids unknown parameters and
+declares the patterns the server enforces (sort keys, field names)."""
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from app.core.listing import (
+    IsoDate,
+    choice_pattern,
+    CollectionParams,
+    ObjectParams,
+    fields_field,
+    q_field,
+    sort_field,
+)
+from app.models.cbm import CbmDimensionPublic
+from app.models.chairmanship import ChairmanshipPublic
+from app.models.collections import RECORD_TYPES
+from app.models.conflict import ConflictPublic
+from app.models.council import CouncilKind, CouncilPublic, CouncilStatus
+from app.models.meeting import MeetingKind, MeetingPublic, MeetingStatus
+from app.models.member import MemberPublic
+from app.models.observer import ObserverPublic
+from app.models.partner import PartnershipStatus, PartnerOrganizationPublic, Relationship
+from app.models.reform_area import ReformAreaPublic, ReformStatus
+from app.models.source import SourceKind, SourcePublic
+
+AS_OF_DESCRIPTION = (
+    "Answer as the record stood on this day (YYYY-MM-DD). A status known only by its year "
+    "counts from 1 January of that year, one known by its month from the 1st of that month, "
+    "and a status ends the day before the next one began."
+)
+STATE_CODE = r"^[A-Za-z]{2}$"
+
+
+def public_fields(model: type[BaseModel]) -> list[str]:
+    return [info.serialization_alias or name for name, info in model.model_fields.items()]
+
+
+def _year(description: str, example: int) -> int | None:
+    return Field(default=None, ge=1000, le=9999, description=description, examples=[example])
+
+
+class MemberParams(ObjectParams):
+    fields: str | None = fields_field(public_fields(MemberPublic), example="id,name,joined")
+
+
+class MemberListParams(CollectionParams):
+    fields: str | None = fields_field(public_fields(MemberPublic), example="id,name,joined")
+    q: str | None = q_field(required=False, example="kaz")
+    sort: str | None = sort_field(
+        ("id", "name", "joined", "iso_alpha3"), default="by name", example="-joined,name"
+    )
+    as_of: IsoDate | None = Field(
+        default=None, description=AS_OF_DESCRIPTION, examples=[dt.date(2021, 12, 31)]
+    )
+    joined_after: int | None = _year("Only states that joined after this year.", 2000)
+    joined_before: int | None = _year("Only states that joined before this year.", 2010)
+    founding: bool | None = Field(
+        default=None,
+        description="Only founding members (`true`) or only later ones (`false`).",
+        examples=[True],
+    )
+
+
+class ObserverParams(ObjectParams):
+    fields: str | None = fields_field(public_fields(ObserverPublic), example="id,name,status")
+
+
+class ObserverListParams(CollectionParams):
+    fields: str | None = fields_field(public_fields(ObserverPublic), example="id,name,status")
+    q: str | None = q_field(required=False, example="osce")
+    sort: str | None = sort_field(
+        ("id", "name", "since", "type", "status"), default="by name", example="type,name"
+    )
+    as_of: IsoDate | None = Field(
+        default=None, description=AS_OF_DESCRIPTION, examples=[dt.date(2015, 6, 1)]
+    )
+    status: Literal["observer", "applicant"] | None = Field(
+        default=None, description="Only observers or only applicants.", examples=["observer"]
+    )
+    type: Literal["state", "organization"] | None = Field(
+        default=None,
+        description="Only states or only international organizations.",
+        examples=["organization"],
+    )
+
+
+class PartnerParams(ObjectParams):
+    fields: str | None = fields_field(
+        public_fields(PartnerOrganizationPublic), example="id,name,relationship"
+    )
+
+
+class PartnerListParams(CollectionParams):
+    fields: str | None = fields_field(
+        public_fields(PartnerOrganizationPublic), example="id,name,relationship"
+    )
+    q: str | None = q_field(required=False, example="SCO")
+    sort: str | None = sort_field(
+        ("id", "name", "since", "status"), default="by name", example="name"
+    )
+    status: PartnershipStatus | None = Field(
+        default=None,
+        description="`active`, or `in-preparation` for cooperation being prepared.",
+        examples=["active"],
+    )
+    relationship: Relationship | None = Field(
+        default=None, description="The kind of relationship.", examples=["cooperation"]
+    )
+
+
+class CouncilParams(ObjectParams):
+    fields: str | None = fields_field(public_fields(CouncilPublic), example="id,name,status")
+
+
+class CouncilListParams(CollectionParams):
+    fields: str | None = fields_field(public_fields(CouncilPublic), example="id,name,status")
+    q: str | None = q_field(required=False, example="youth")
+    sort: str | None = sort_field(
+        ("id", "name", "kind", "status", "established"), default="by name", example="kind,name"
+    )
+    kind: CouncilKind | None = Field(
+        default=None, description="Only bodies of this kind.", examples=["advisory-council"]
+    )
+    status: CouncilStatus | None = Field(
+        default=None, description="`established`, `proposed` or `planned`.", examples=["proposed"]
+    )
+
+
+class ReformAreaParams(ObjectParams):
+    fields: str | None = fields_field(public_fields(ReformAreaPublic), example="id,name,status")
+
+
+class ReformAreaListParams(CollectionParams):
+    fields: str | None = fields_field(public_fields(ReformAreaPublic), example="id,name,status")
+    q: str | None = q_field(required=False, example="charter")
+    sort: str | None = sort_field(
+        ("id", "name", "position", "status"), default="Roadmap order", example="status,position"
+    )
+    status: ReformStatus | None = Field(
+        default=None,
+        description="Only areas with this reported progress.",
+        examples=["in-progress"],
+    )
+
+
+class ChairmanshipParams(ObjectParams):
+    fields: str | None = fields_field(
+        public_fields(ChairmanshipPublic), example="id,state,term_start"
+    )
+
+
+class ChairmanshipListParams(CollectionParams):
+    fields: str | None = fields_field(
+        public_fields(ChairmanshipPublic), example="id,state,term_start"
+    )
+    q: str | None = q_field(required=False, example="azerbaijan")
+    sort: str | None = sort_field(
+        ("id", "term_start", "state"), default="by term", example="-term_start"
+    )
+    state: str | None = Field(
+        default=None,
+        pattern=STATE_CODE,
+        description="Only the chairmanships of this state (ISO alpha-2, any case).",
+        examples=["KZ"],
+    )
+
+
+class MeetingParams(ObjectParams):
+    fields: str | None = fields_field(public_fields(MeetingPublic), example="id,name,date")
+
+
+class MeetingListParams(CollectionParams):
+    fields: str | None = fields_field(public_fields(MeetingPublic), example="id,name,date")
+    q: str | None = q_field(required=False, example="summit")
+    sort: str | None = sort_field(
+        ("id", "date", "kind", "number", "place"), default="by date", example="-date"
+    )
+    kind: MeetingKind | None = Field(
+        default=None, description="Only meetings of this kind.", examples=["summit"]
+    )
+    status: MeetingStatus | None = Field(
+        default=None, description="`held` or `planned`.", examples=["held"]
+    )
+    host: str | None = Field(
+        default=None,
+        pattern=STATE_CODE,
+        description="Only meetings this state hosted (ISO alpha-2, any case).",
+        examples=["KZ"],
+    )
+    year_from: int | None = _year("Only meetings in or after this year.", 2010)
+    year_to: int | None = _year("Only meetings in or before this year.", 2022)
+
+
+class CbmDimensionParams(ObjectParams):
+    fields: str | None = fields_field(
+        public_fields(CbmDimensionPublic), example="id,name,priority_areas"
+    )
+
+
+class CbmDimensionListParams(CollectionParams):
+    fields: str | None = fields_field(
+        public_fields(CbmDimensionPublic), example="id,name,priority_areas"
+    )
+    q: str | None = q_field(required=False, example="transport")
+    sort: str | None = sort_field(
+        ("id", "position", "name"), default="Catalogue order", example="name"
+    )
+    coordinator: str | None = Field(
+        default=None,
+        pattern=STATE_CODE,
+        description="Only priority areas this state (ISO alpha-2) coordinates or co-coordinates.",
+        examples=["AZ"],
+    )
+
+
+class ConflictParams(ObjectParams):
+    fields: str | None = fields_field(public_fields(ConflictPublic), example="id,subject,claims")
+
+
+class ConflictListParams(CollectionParams):
+    fields: str | None = fields_field(public_fields(ConflictPublic), example="id,subject,claims")
+    q: str | None = q_field(required=False, example="roadmap")
+    sort: str | None = sort_field(
+        ("id", "collection", "field"), default="by id", example="collection"
+    )
+    collection: str | None = Field(
+        default=None,
+        pattern=choice_pattern(RECORD_TYPES, most=1),
+        description="Only conflicts about records of this collection: "
+        + ", ".join(f"`{name}`" for name in RECORD_TYPES)
+        + ".",
+        examples=["meetings"],
+    )
+    record_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=80,
+        pattern=r"^[A-Za-z0-9-]+$",
+        description="Only conflicts about this record (its id, any case).",
+        examples=["TH"],
+    )
+
+
+class SourceParams(ObjectParams):
+    fields: str | None = fields_field(public_fields(SourcePublic), example="id,title,url")
+
+
+class SourceListParams(CollectionParams):
+    fields: str | None = fields_field(public_fields(SourcePublic), example="id,title,url")
+    q: str | None = q_field(required=False, example="astana times")
+    sort: str | None = sort_field(("id", "title", "date", "kind"), default="by id", example="-date")
+    kind: SourceKind | None = Field(
+        default=None, description="Only sources of this kind.", examples=["seed-document"]
+    )

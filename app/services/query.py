@@ -1,0 +1,57 @@
+"""A collection's list, as a pure function of the snapshot: `as_of`, filters, `q`, sort."""
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from app.core.errors import BadRequest, FieldError
+from app.core.listing import CollectionParams
+from app.core.snapshot import CollectionData, Item
+from app.core.text import fold
+from app.registry import CollectionSpec
+
+R = TypeVar("R", bound=BaseModel)
+P = TypeVar("P", bound=CollectionParams)
+
+
+def select(spec: CollectionSpec[R, P], data: CollectionData[R], params: P) -> list[Item[R]]:
+    as_of = getattr(params, "as_of", None) if spec.history else None
+    needle = fold(params.q) if params.q is not None else None
+    if needle == "":
+        return []  # nothing searchable in q: it matches nothing, never everything
+    items = [
+        item
+        for item in data.items
+        if item.holds(as_of)
+        and spec.keep(item.record, params)
+        and (needle is None or needle in item.blob)
+    ]
+    return sort_items(items, params.sort, spec.sort_keys)
+
+
+def sort_items(items: list[Item[R]], sort: str | None, keys: Any) -> list[Item[R]]:
+    """Stable multi-key sort; records without the value go last in either direction."""
+    if not sort:
+        return items
+    fields = [part.strip() for part in sort.split(",") if part.strip()]
+    unknown = [f for f in fields if f.lstrip("-") not in keys]
+    if unknown or not fields:
+        raise BadRequest(
+            f"Cannot sort by {', '.join(unknown) or repr(sort)}; sortable fields: "
+            f"{', '.join(sorted(keys))}.",
+            errors=[FieldError(field="query.sort", message="unknown sort field")],
+        )
+    ordered = list(items)
+    for field in reversed(fields):
+        descending = field.startswith("-")
+        key = keys[field.lstrip("-")]
+        ordered.sort(
+            key=lambda item, key=key, d=descending: _nulls_last(key(item.record), d),
+            reverse=descending,
+        )
+    return ordered
+
+
+def _nulls_last(value: Any, descending: bool) -> tuple[bool, Any]:
+    present = value is not None
+    return (present if descending else not present, value if present else 0)
