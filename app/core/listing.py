@@ -12,7 +12,7 @@ from typing import Annotated, Any, Final, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_serializer
 
-from app.core.text import SEARCHABLE
+from app.core.text import CONTROL_CLASS, SEARCHABLE
 
 T = TypeVar("T")
 
@@ -106,7 +106,7 @@ Q_DESCRIPTION = (
     "Search: case-, accent- and punctuation-insensitive, over names in every stored "
     "language, acronyms, aliases and ids. It must contain a letter or a digit."
 )
-Q_PATTERN = rf"^[\s\S]*{SEARCHABLE}"
+Q_PATTERN = rf"^[^{CONTROL_CLASS}]*{SEARCHABLE}[^{CONTROL_CLASS}]*$"
 
 
 def q_field(*, required: bool, example: str) -> Any:

@@ -4,6 +4,8 @@ import re
 import unicodedata
 
 _NOT_WORD = re.compile(r"[\W_]+")
+CONTROL_CLASS = r"\x00-\x1f\x7f-\x9f"
+CONTROL = re.compile(f"[{CONTROL_CLASS}]")
 SEARCHABLE = r"[^\W_]"
 """A query must contain one character of this class (Python `re` semantics): a letter or a
 digit in any script. Punctuation and invisible characters alone match nothing."""

@@ -7,12 +7,21 @@ from fastapi import APIRouter, Depends, Request
 from app.api.v1 import exports, search
 from app.api.v1.collection import collection_router
 from app.core.errors import BadRequest, FieldError
+from app.core.text import CONTROL
 from app.registry import COLLECTIONS
 
 
-async def reject_repeated_parameters(request: Request) -> None:
-    """A parameter given twice is an error, not a silent pick of one of its values."""
-    counts = Counter(name for name, _ in request.query_params.multi_items())
+async def check_query_string(request: Request) -> None:
+    """A parameter given twice is an error, not a silent pick of one of its values; control
+    characters have no place in any parameter."""
+    pairs = request.query_params.multi_items()
+    for name, value in pairs:
+        if CONTROL.search(name) or CONTROL.search(value):
+            raise BadRequest(
+                f"Query parameter {name[:40]!r} holds a control character.",
+                errors=[FieldError(field=f"query.{name[:40]}", message="control character")],
+            )
+    counts = Counter(name for name, _ in pairs)
     repeated = sorted(name for name, count in counts.items() if count > 1)
     if repeated:
         raise BadRequest(
@@ -21,7 +30,7 @@ async def reject_repeated_parameters(request: Request) -> None:
         )
 
 
-router = APIRouter(prefix="/v1", dependencies=[Depends(reject_repeated_parameters)])
+router = APIRouter(prefix="/v1", dependencies=[Depends(check_query_string)])
 for spec in COLLECTIONS:
     router.include_router(collection_router(spec))
 router.include_router(search.router)
