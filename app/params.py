@@ -7,10 +7,10 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from app.core.listing import (
-    IsoDate,
-    choice_pattern,
     CollectionParams,
+    IsoDate,
     ObjectParams,
+    choice_pattern,
     fields_field,
     q_field,
     sort_field,
@@ -23,7 +23,7 @@ from app.models.council import CouncilKind, CouncilPublic, CouncilStatus
 from app.models.meeting import MeetingKind, MeetingPublic, MeetingStatus
 from app.models.member import MemberPublic
 from app.models.observer import ObserverPublic
-from app.models.partner import PartnershipStatus, PartnerOrganizationPublic, Relationship
+from app.models.partner import PartnerOrganizationPublic, PartnershipStatus, Relationship
 from app.models.reform_area import ReformAreaPublic, ReformStatus
 from app.models.source import SourceKind, SourcePublic
 

@@ -119,8 +119,7 @@ MEMBERS = CollectionSpec(
             "gives), whether it is a founding member, its status history and its citations."
         ),
         get_summary="Get a member state",
-        get_description="One state that is or was a member, with its status history and "
-        "citations.",
+        get_description="One state that is or was a member, with its status history and citations.",
         id_name="member_id",
         id_description="ISO 3166-1 alpha-2 code (alpha-3 accepted), any case.",
         id_pattern=STATE_ID,
@@ -236,8 +235,7 @@ REFORM_AREAS = CollectionSpec(
             "order, each with what the sources report of its progress."
         ),
         get_summary="Get a reform area",
-        get_description="One reform area of the Transformation Roadmap with its reported "
-        "progress.",
+        get_description="One reform area of the Transformation Roadmap with its reported progress.",
         id_name="reform_area_id",
         id_description="Lowercase slug of the reform area; any case.",
         id_pattern=SLUG,

@@ -66,7 +66,9 @@ def canonical_query(params: BaseModel) -> Query:
     for name, value in sorted(params.model_dump(mode="json", exclude_defaults=True).items()):
         if value is None:
             continue
-        pairs.append((name, ("true" if value else "false") if isinstance(value, bool) else str(value)))
+        pairs.append(
+            (name, ("true" if value else "false") if isinstance(value, bool) else str(value))
+        )
     return pairs
 
 
@@ -148,7 +150,11 @@ def render_records(
             yield csv_lines(csv_row(v.data, chosen) for v in views)
         return
     for v in views:
-        yield v.json if fields is None else orjson.dumps({k: v.data[k] for k in fields if k in v.data})
+        yield (
+            v.json
+            if fields is None
+            else orjson.dumps({k: v.data[k] for k in fields if k in v.data})
+        )
 
 
 def list_body(
@@ -209,9 +215,7 @@ def page_response(
     """A page in the negotiated format: the JSON envelope, or CSV / NDJSON with `Link` and
     `X-Total-Count` headers."""
     query = canonical_query(params)
-    links = page_links(
-        request, path, query, offset=params.offset, limit=params.limit, total=total
-    )
+    links = page_links(request, path, query, offset=params.offset, limit=params.limit, total=total)
     meta = ListMeta(
         total=total, limit=params.limit, offset=params.offset, dataset_version=current.version
     )
@@ -224,7 +228,13 @@ def page_response(
         if related:
             headers["Link"] = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in related)
     return respond(
-        request, current, path=path, query=query, fmt=fmt, language=language, body=body,
+        request,
+        current,
+        path=path,
+        query=query,
+        fmt=fmt,
+        language=language,
+        body=body,
         headers=headers,
     )
 
@@ -239,12 +249,19 @@ def object_response(
     language: str,
 ) -> Response:
     fields = selected_fields(params.fields)
-    body = record.json if fields is None else orjson.dumps(
-        {k: record.data[k] for k in fields if k in record.data}
+    body = (
+        record.json
+        if fields is None
+        else orjson.dumps({k: record.data[k] for k in fields if k in record.data})
     )
     return respond(
-        request, current, path=path, query=canonical_query(params), fmt=JSON,
-        language=language, body=body,
+        request,
+        current,
+        path=path,
+        query=canonical_query(params),
+        fmt=JSON,
+        language=language,
+        body=body,
     )
 
 

@@ -62,7 +62,9 @@ class ResponseCache:
         self._aliases.move_to_end(signature)
         return self._entries[alias[0]]
 
-    def put(self, signature: Signature, key: tuple[int, str], headers: Headers, body: bytes) -> None:
+    def put(
+        self, signature: Signature, key: tuple[int, str], headers: Headers, body: bytes
+    ) -> None:
         if signature in self._aliases:
             return
         entry = self._entries.get(key)
@@ -97,7 +99,12 @@ class ResponseCache:
 
 class CachingMiddleware:
     def __init__(
-        self, app: ASGIApp, *, cache: ResponseCache, version: Callable[[], int], prefix: str = "/v1/"
+        self,
+        app: ASGIApp,
+        *,
+        cache: ResponseCache,
+        version: Callable[[], int],
+        prefix: str = "/v1/",
     ) -> None:
         self.app, self.cache, self.version, self.prefix = app, cache, version, prefix
 

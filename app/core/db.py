@@ -6,6 +6,7 @@ from the in-memory snapshot, so only readiness probes, the version poll, snapsho
 migrations and seeds reach the database, each in a short unit of work.
 """
 
+import contextlib
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -62,10 +63,9 @@ def _sqlite_pragmas(timeout: float) -> Any:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={max(1, round(timeout * 1000))}")
         if not _is_memory(dbapi_connection):
-            try:
+            # A read-only file keeps its journal mode: serve it as it is.
+            with contextlib.suppress(sqlite3.OperationalError):
                 cursor.execute("PRAGMA journal_mode=WAL")
-            except sqlite3.OperationalError:  # a read-only file: serve it as it is
-                pass
         cursor.close()
 
     return on_connect

@@ -132,7 +132,9 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     exist is 404; other invalid values are 422."""
     assert isinstance(exc, RequestValidationError)
     problems = exc.errors()
-    unknown = [e["loc"][-1] for e in problems if e["type"] == "extra_forbidden" and e["loc"][0] == "query"]
+    unknown = [
+        e["loc"][-1] for e in problems if e["type"] == "extra_forbidden" and e["loc"][0] == "query"
+    ]
     if unknown:
         names = ", ".join(sorted(str(name) for name in unknown))
         return problem_response(

@@ -29,17 +29,21 @@ class Format:
     """`Accept` media ranges answered with this format."""
 
 
-JSON = Format("json", "application/json", ("application/json", "application/*", "*/*",
-                                            "application/problem+json"))
+JSON = Format(
+    "json",
+    "application/json",
+    ("application/json", "application/*", "*/*", "application/problem+json"),
+)
 CSV = Format("csv", "text/csv; charset=utf-8", ("text/csv", "text/*"))
 NDJSON = Format(
-    "ndjson", "application/x-ndjson", ("application/x-ndjson", "application/ndjson",
-                                       "application/jsonl")
+    "ndjson",
+    "application/x-ndjson",
+    ("application/x-ndjson", "application/ndjson", "application/jsonl"),
 )
 FORMATS: Final[dict[str, Format]] = {f.name: f for f in (JSON, CSV, NDJSON)}
 LIST_FORMATS: Final = ("json", "csv", "ndjson")
 OBJECT_FORMATS: Final = ("json",)
-_BY_MEDIA_RANGE = {media: f.name for f in FORMATS.values() for media in f.accepts}
+_BY_MEDIA_RANGE: dict[str, str] = {media: f.name for f in FORMATS.values() for media in f.accepts}
 ACCEPT_LIMIT: Final = 512
 _MAX_RANGES: Final = 16
 
@@ -55,8 +59,8 @@ def accept_preferences(accept: str | None) -> Preferences:
     ranked: list[tuple[float, int, str]] = []
     for position, part in enumerate(accept[:ACCEPT_LIMIT].split(",")[:_MAX_RANGES]):
         media, _, params = part.strip().partition(";")
-        name = _BY_MEDIA_RANGE.get(media.strip().lower())
-        if name is None:
+        offered = _BY_MEDIA_RANGE.get(media.strip().lower())
+        if offered is None:
             continue
         quality = 1.0
         for param in params.split(";"):
@@ -67,10 +71,10 @@ def accept_preferences(accept: str | None) -> Preferences:
                 except ValueError:
                     quality = 0.0
         if quality > 0:
-            ranked.append((-quality, position, name))
+            ranked.append((-quality, position, offered))
     seen: dict[str, None] = {}
-    for _, _, name in sorted(ranked):
-        seen.setdefault(name)
+    for _, _, choice in sorted(ranked):
+        seen.setdefault(choice)
     return tuple(seen)
 
 

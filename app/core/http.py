@@ -22,8 +22,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 CACHE_CONTROL: Final = "public, max-age=60, stale-while-revalidate=300"
 VARY: Final = "Accept, Accept-Language"
 NOT_MODIFIED_HEADERS: Final = frozenset(
-    {b"etag", b"last-modified", b"cache-control", b"vary", b"x-dataset-version",
-     b"content-location", b"expires"}
+    {
+        b"etag",
+        b"last-modified",
+        b"cache-control",
+        b"vary",
+        b"x-dataset-version",
+        b"content-location",
+        b"expires",
+    }
 )
 VALIDATOR_LIMIT: Final = 4096
 Headers = list[tuple[bytes, bytes]]
@@ -36,7 +43,9 @@ def _etag_matches(if_none_match: bytes, etag: bytes) -> bool:
 
 
 def not_modified(
-    if_none_match: bytes | None, if_modified_since: bytes | None, etag: bytes | None,
+    if_none_match: bytes | None,
+    if_modified_since: bytes | None,
+    etag: bytes | None,
     last_modified: bytes | None,
 ) -> bool:
     """RFC 9110 section 13.2.2, for GET and HEAD."""
@@ -71,14 +80,23 @@ def header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> bytes | None:
 
 
 async def send_representation(
-    send: Send, status: int, headers: Headers, body: bytes, *, head: bool,
+    send: Send,
+    status: int,
+    headers: Headers,
+    body: bytes,
+    *,
+    head: bool,
     validators: tuple[bytes | None, bytes | None],
 ) -> None:
     """Send a GET representation: as is, without its body for HEAD, or as a 304."""
     if status == 200 and not_modified(
         *validators, header(headers, b"etag"), header(headers, b"last-modified")
     ):
-        kept = [(n, v) for n, v in headers if n in NOT_MODIFIED_HEADERS or n.startswith(b"access-control-")]
+        kept = [
+            (n, v)
+            for n, v in headers
+            if n in NOT_MODIFIED_HEADERS or n.startswith(b"access-control-")
+        ]
         await send({"type": "http.response.start", "status": 304, "headers": kept})
         await send({"type": "http.response.body", "body": b""})
         return
@@ -113,7 +131,11 @@ class HttpSemanticsMiddleware:
             return
         headers: Headers = list(start.get("headers", []))
         await send_representation(
-            send, start["status"], headers, b"".join(chunks), head=method == "HEAD",
+            send,
+            start["status"],
+            headers,
+            b"".join(chunks),
+            head=method == "HEAD",
             validators=request_validators(scope),
         )
 

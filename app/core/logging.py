@@ -14,14 +14,18 @@ FORMAT: Final = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 class EscapingFormatter(logging.Formatter):
-    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
+    def formatMessage(self, record: logging.LogRecord) -> str:
         """The line itself; a traceback, appended after it, keeps its own newlines."""
         return super().formatMessage(record).translate(_CONTROL)
 
 
 def log_config(level: str) -> dict[str, Any]:
     """A `logging.config.dictConfig` for uvicorn's `log_config`, covering our loggers too."""
-    handler = {"class": "logging.StreamHandler", "formatter": "escaped", "stream": "ext://sys.stderr"}
+    handler = {
+        "class": "logging.StreamHandler",
+        "formatter": "escaped",
+        "stream": "ext://sys.stderr",
+    }
     return {
         "version": 1,
         "disable_existing_loggers": False,

@@ -13,6 +13,7 @@ threads never pile up.
 """
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable
@@ -99,10 +100,8 @@ class Maintainer:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
 
     async def _run(self) -> None:
         """Poll every `poll_seconds`; after a failure retry sooner, backing off to 5 s."""

@@ -236,9 +236,7 @@ def build_snapshot(
     with Session(engine) as session, session.begin():
         version, modified = read_version(session)
         raw = {spec.name: spec.build(session, day) for spec in specs}
-    collections = {
-        spec.name: collection_data(raw[spec.name], spec.public_model) for spec in specs
-    }
+    collections = {spec.name: collection_data(raw[spec.name], spec.public_model) for spec in specs}
     return Snapshot(
         version=version,
         last_modified=modified,

@@ -6,11 +6,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.params import CbmDimensionListParams
 from app.core.snapshot import Built
 from app.models import CbmArea, CbmDimension
 from app.models.cbm import CbmAreaPublic, CbmDimensionPublic
 from app.models.collections import CBM_AREA_RECORD_TYPE, RECORD_TYPES
+from app.params import CbmDimensionListParams
 from app.services.common import citations_for, disputes_for, pick_name
 
 RECORD_TYPE = RECORD_TYPES["cbm-dimensions"]

@@ -5,11 +5,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.params import ChairmanshipListParams
 from app.core.snapshot import Built
 from app.models import Chairmanship, State
 from app.models.chairmanship import ChairmanshipPublic
 from app.models.collections import RECORD_TYPES
+from app.params import ChairmanshipListParams
 from app.services.common import citations_for, disputes_for, pick_name
 
 RECORD_TYPE = RECORD_TYPES["chairmanships"]

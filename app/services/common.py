@@ -4,7 +4,8 @@ snapshot build (kept in the session's `info`) with column queries, not ORM objec
 from collections import defaultdict
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col
 
 from app.core.languages import DEFAULT_LANGUAGE
 from app.models import Citation, Conflict, ConflictClaim
@@ -18,13 +19,13 @@ def _all_citations(session: Session) -> Grouped:
     cached: Grouped | None = session.info.get("cica.citations")
     if cached is None:
         cached = defaultdict(list)
-        rows = session.exec(
-            select(
-                Citation.record_type,
-                Citation.record_id,
-                Citation.source_id,
-                Citation.quote,
-                Citation.supports,
+        rows = session.execute(
+            sa_select(
+                col(Citation.record_type),
+                col(Citation.record_id),
+                col(Citation.source_id),
+                col(Citation.quote),
+                col(Citation.supports),
             ).order_by(col(Citation.record_type), col(Citation.record_id), col(Citation.position))
         )
         for record_type, record_id, source_id, quote, supports in rows:
@@ -37,7 +38,11 @@ def _all_citations(session: Session) -> Grouped:
 
 def citations_for(*, session: Session, record_type: str) -> dict[str, list[CitationPublic]]:
     """Every citation of one record type, grouped by record, in their curated order."""
-    return {rid: cites for (rtype, rid), cites in _all_citations(session).items() if rtype == record_type}
+    return {
+        rid: cites
+        for (rtype, rid), cites in _all_citations(session).items()
+        if rtype == record_type
+    }
 
 
 def _all_disputes(session: Session) -> Grouped:
@@ -46,12 +51,21 @@ def _all_disputes(session: Session) -> Grouped:
         cached = defaultdict(list)
         conflicts = {
             row[0]: row
-            for row in session.exec(
-                select(Conflict.id, Conflict.record_type, Conflict.record_id, Conflict.field)
+            for row in session.execute(
+                sa_select(
+                    col(Conflict.id),
+                    col(Conflict.record_type),
+                    col(Conflict.record_id),
+                    col(Conflict.field),
+                )
             )
         }
-        claims = session.exec(
-            select(ConflictClaim.conflict_id, ConflictClaim.position, ConflictClaim.value)
+        claims = session.execute(
+            sa_select(
+                col(ConflictClaim.conflict_id),
+                col(ConflictClaim.position),
+                col(ConflictClaim.value),
+            )
             .where(col(ConflictClaim.current).is_(False))
             .order_by(col(ConflictClaim.conflict_id), col(ConflictClaim.position))
         )
@@ -74,7 +88,11 @@ def _all_disputes(session: Session) -> Grouped:
 
 def disputes_for(*, session: Session, record_type: str) -> dict[str, list[DisputedClaimPublic]]:
     """The competing (non-current) claims about fields of every record of one type."""
-    return {rid: claims for (rtype, rid), claims in _all_disputes(session).items() if rtype == record_type}
+    return {
+        rid: claims
+        for (rtype, rid), claims in _all_disputes(session).items()
+        if rtype == record_type
+    }
 
 
 def pick_name(names: dict[str, str], language: str = DEFAULT_LANGUAGE) -> str:

@@ -6,11 +6,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.params import ConflictListParams
 from app.core.snapshot import Built
 from app.models import Conflict, ConflictClaim
 from app.models.collections import CLAIM_RECORD_TYPE, COLLECTIONS
 from app.models.conflict import ClaimPublic, ConflictPublic
+from app.params import ConflictListParams
 from app.services.common import citations_for
 
 SORT_KEYS: dict[str, Any] = {

@@ -5,11 +5,11 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from app.params import CouncilListParams
 from app.core.snapshot import Built
 from app.models import Council
-from app.models.council import CouncilPublic
 from app.models.collections import RECORD_TYPES
+from app.models.council import CouncilPublic
+from app.params import CouncilListParams
 from app.services.common import citations_for, disputes_for, pick_name, sort_name
 
 RECORD_TYPE = RECORD_TYPES["councils"]

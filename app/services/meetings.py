@@ -6,11 +6,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.params import MeetingListParams
 from app.core.snapshot import Built
 from app.models import Council, Meeting
-from app.models.meeting import MeetingPublic
 from app.models.collections import RECORD_TYPES
+from app.models.meeting import MeetingPublic
+from app.params import MeetingListParams
 from app.services.common import citations_for, disputes_for
 
 RECORD_TYPE = RECORD_TYPES["meetings"]

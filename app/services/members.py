@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.params import MemberListParams
 from app.core.snapshot import Built
 from app.models import CbmArea, Chairmanship, Meeting, State
-from app.models.member import CbmRole, MemberPublic
 from app.models.collections import RECORD_TYPES
+from app.models.member import CbmRole, MemberPublic
+from app.params import MemberListParams
 from app.services.common import citations_for, disputes_for, pick_name, sort_name
 from app.services.parties import histories, intervals, public_history
 

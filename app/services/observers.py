@@ -6,11 +6,11 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from app.params import ObserverListParams
 from app.core.snapshot import Built
 from app.models import Organization, State
-from app.models.observer import ObserverPublic
 from app.models.collections import RECORD_TYPES
+from app.models.observer import ObserverPublic
+from app.params import ObserverListParams
 from app.services.common import citations_for, disputes_for, pick_name, sort_name
 from app.services.parties import histories, interval, public_history
 

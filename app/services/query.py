@@ -1,5 +1,6 @@
 """A collection's list, as a pure function of the snapshot: `as_of`, filters, `q`, sort."""
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -44,12 +45,12 @@ def sort_items(items: list[Item[R]], sort: str | None, keys: Any) -> list[Item[R
     ordered = list(items)
     for field in reversed(fields):
         descending = field.startswith("-")
-        key = keys[field.lstrip("-")]
-        ordered.sort(
-            key=lambda item, key=key, d=descending: _nulls_last(key(item.record), d),
-            reverse=descending,
-        )
+        ordered.sort(key=_sort_key(keys[field.lstrip("-")], descending), reverse=descending)
     return ordered
+
+
+def _sort_key(key: Callable[[Any], Any], descending: bool) -> Callable[[Item[Any]], Any]:
+    return lambda item: _nulls_last(key(item.record), descending)
 
 
 def _nulls_last(value: Any, descending: bool) -> tuple[bool, Any]:

@@ -5,11 +5,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.params import ReformAreaListParams
 from app.core.snapshot import Built
 from app.models import ReformArea
-from app.models.reform_area import ReformAreaPublic
 from app.models.collections import RECORD_TYPES
+from app.models.reform_area import ReformAreaPublic
+from app.params import ReformAreaListParams
 from app.services.common import citations_for, disputes_for, pick_name
 
 RECORD_TYPE = RECORD_TYPES["reform-areas"]

@@ -6,10 +6,10 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.params import SourceListParams
 from app.core.snapshot import Built
 from app.models import Citation, Source
 from app.models.source import SourcePublic
+from app.params import SourceListParams
 
 SORT_KEYS: dict[str, Any] = {
     "id": lambda s: s.id,

@@ -68,7 +68,9 @@ def test_reads_run_no_sql(any_client: TestClient, statements: list[str], url: st
 
 
 @pytest.mark.parametrize("if_none_match", ["{etag}", '"other", {etag}', "*", "W/{etag}"])
-def test_if_none_match_answers_304_with_validators(any_client: TestClient, if_none_match: str) -> None:
+def test_if_none_match_answers_304_with_validators(
+    any_client: TestClient, if_none_match: str
+) -> None:
     first = any_client.get("/v1/councils?limit=3")
     etag = first.headers["etag"]
     response = any_client.get(
@@ -132,9 +134,10 @@ def test_validators_differ_per_representation(any_client: TestClient) -> None:
     by_header = any_client.get("/v1/members/KZ", headers={"Accept-Language": "ru"})
     by_query = any_client.get("/v1/members/KZ?lang=ru")
     assert by_header.content == by_query.content
-    assert any_client.get("/v1/members/kaz").headers["etag"] == any_client.get(
-        "/v1/members/KZ"
-    ).headers["etag"]
+    assert (
+        any_client.get("/v1/members/kaz").headers["etag"]
+        == any_client.get("/v1/members/KZ").headers["etag"]
+    )
     response = any_client.get("/v1/members")
     assert response.headers["vary"].startswith("Accept, Accept-Language")
 
@@ -208,7 +211,9 @@ def test_memory_is_bounded_by_everything_an_entry_holds() -> None:
     cache = ResponseCache(max_bytes=5000)
     headers = [(b"content-type", b"application/json")]
     for n in range(100):
-        cache.put((1, f"/v1/x?{n}", b"", None, None), (1, f"/v1/x?{n}|json|en"), headers, b"x" * 300)
+        cache.put(
+            (1, f"/v1/x?{n}", b"", None, None), (1, f"/v1/x?{n}|json|en"), headers, b"x" * 300
+        )
         assert cache.size <= 5000
     assert 0 < len(cache) < 100
     assert cache.get((1, "/v1/x?99", b"", None, None)) is not None

@@ -95,7 +95,9 @@ def test_control_characters_get_a_problem_with_valid_json(client: TestClient, ur
     json.loads(response.content)
 
 
-@pytest.mark.parametrize("value", ["0", "1700000000", "2021-12-31T00:00:00", "20211231", "2021-13-01"])
+@pytest.mark.parametrize(
+    "value", ["0", "1700000000", "2021-12-31T00:00:00", "20211231", "2021-13-01"]
+)
 def test_as_of_is_a_date_and_nothing_else(client: TestClient, value: str) -> None:
     assert_problem(client.get(f"/v1/members?as_of={value}"), 422)
 
@@ -127,7 +129,9 @@ def test_unknown_sort_and_field_names_list_what_exists(client: TestClient) -> No
 
 def test_log_lines_escape_control_characters() -> None:
     formatter = EscapingFormatter("%(message)s")
-    record = logging.LogRecord("t", logging.ERROR, __file__, 1, "path %s", ("/v1/x\nFORGED\x1b[31m",), None)
+    record = logging.LogRecord(
+        "t", logging.ERROR, __file__, 1, "path %s", ("/v1/x\nFORGED\x1b[31m",), None
+    )
     line = formatter.format(record)
     assert "\n" not in line and "\x1b" not in line and "FORGED" in line
 

@@ -4,6 +4,7 @@ Routes are thin: validate the typed parameters, read the request's snapshot, sel
 hand the items to the representation layer. No session, no SQL.
 """
 
+from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -12,7 +13,7 @@ from pydantic import BaseModel, Field, create_model
 from app.api.representation import negotiated, object_response, page_response, snapshot, view
 from app.core.errors import NotFound, error_responses
 from app.core.formats import LIST_FORMATS, OBJECT_FORMATS
-from app.core.listing import CollectionParams, ListLinks, ListMeta
+from app.core.listing import CollectionParams, ListLinks, ListMeta, ObjectParams
 from app.registry import CollectionSpec
 from app.services.query import select
 
@@ -45,8 +46,7 @@ OBJECT_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 LIST_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
-        "description": "A page of records: JSON envelope, CSV or NDJSON (by `Accept` or "
-        "`format`).",
+        "description": "A page of records: JSON envelope, CSV or NDJSON (by `Accept` or `format`).",
         "headers": {
             **RESPONSE_HEADERS,
             "Content-Language": _header("Language of `name` fields."),
@@ -79,7 +79,9 @@ def sparse_model(model: type[BaseModel]) -> type[BaseModel]:
 
 
 def page_model(name: str, record: Any) -> type[BaseModel]:
-    return create_model(name, data=(list[record], ...), meta=(ListMeta, ...), links=(ListLinks, ...))
+    return create_model(
+        name, data=(list[record], ...), meta=(ListMeta, ...), links=(ListLinks, ...)
+    )
 
 
 def collection_router(spec: CollectionSpec[Any, Any]) -> APIRouter:
@@ -87,21 +89,38 @@ def collection_router(spec: CollectionSpec[Any, Any]) -> APIRouter:
     router = APIRouter(prefix=f"/{spec.name}", tags=[docs.tag])
     path = f"/v1/{spec.name}"
     record_schema: Any = spec.public_model | sparse_model(spec.public_model)
-    list_params: type[CollectionParams] = spec.list_params
-    object_params = spec.object_params
-
-    @router.get(
+    list_route = _with_params(_list_route(spec, path), spec.list_params)
+    get_route = _with_params(_get_route(spec, path), spec.object_params)
+    router.get(
         "",
         operation_id=f"list{docs.plural}",
         summary=docs.list_summary,
         description=docs.list_description,
         response_model=page_model(f"{docs.plural}Page", record_schema),
         responses={**LIST_RESPONSES, **error_responses(400, 406, 422, 500, 503)},
-    )
-    async def list_route(
-        request: Request,
-        params: Annotated[list_params, Query()],  # type: ignore[valid-type]
-    ) -> Response:
+    )(list_route)
+    router.get(
+        "/{" + docs.id_name + "}",
+        operation_id=f"get{docs.singular}",
+        summary=docs.get_summary,
+        description=docs.get_description,
+        response_model=record_schema,
+        responses={**OBJECT_RESPONSES, **error_responses(400, 404, 406, 422, 500, 503)},
+    )(get_route)
+    return router
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _with_params(route: F, model: type[BaseModel]) -> F:
+    """FastAPI reads a route's query model from its annotations: give it the collection's."""
+    route.__annotations__["params"] = Annotated[model, Query()]
+    return route
+
+
+def _list_route(spec: CollectionSpec[Any, Any], path: str) -> Callable[..., Any]:
+    async def list_route(request: Request, params: CollectionParams) -> Response:
         current = snapshot(request)
         fmt, language = negotiated(request, params, params.format, LIST_FORMATS)
         data = current.get(spec)
@@ -112,18 +131,23 @@ def collection_router(spec: CollectionSpec[Any, Any]) -> APIRouter:
             for item in page
         ]
         return page_response(
-            request, current, path=path, params=params, views=views, total=len(items),
-            columns=data.columns, fmt=fmt, language=language,
+            request,
+            current,
+            path=path,
+            params=params,
+            views=views,
+            total=len(items),
+            columns=data.columns,
+            fmt=fmt,
+            language=language,
         )
 
-    @router.get(
-        "/{" + docs.id_name + "}",
-        operation_id=f"get{docs.singular}",
-        summary=docs.get_summary,
-        description=docs.get_description,
-        response_model=record_schema,
-        responses={**OBJECT_RESPONSES, **error_responses(400, 404, 406, 422, 500, 503)},
-    )
+    return list_route
+
+
+def _get_route(spec: CollectionSpec[Any, Any], path: str) -> Callable[..., Any]:
+    docs = spec.docs
+
     async def get_route(
         request: Request,
         record_id: Annotated[
@@ -136,7 +160,7 @@ def collection_router(spec: CollectionSpec[Any, Any]) -> APIRouter:
                 max_length=80,
             ),
         ],
-        params: Annotated[object_params, Query()],  # type: ignore[valid-type]
+        params: ObjectParams,
     ) -> Response:
         current = snapshot(request)
         _, language = negotiated(request, params, None, OBJECT_FORMATS)
@@ -144,8 +168,12 @@ def collection_router(spec: CollectionSpec[Any, Any]) -> APIRouter:
         if item is None:
             raise NotFound(f"No record in {spec.name} with id '{record_id}'.")
         return object_response(
-            request, current, path=f"{path}/{item.id}", params=params,
-            record=view(item, language), language=language,
+            request,
+            current,
+            path=f"{path}/{item.id}",
+            params=params,
+            record=view(item, language),
+            language=language,
         )
 
-    return router
+    return get_route

@@ -116,7 +116,12 @@ async def list_exports(request: Request, _params: Annotated[NoParams, Query()]) 
         links=ListLinks(self=here.url("/v1/exports")),
     )
     return respond(
-        request, current, path="/v1/exports", query=[], fmt=FORMATS["json"], language=None,
+        request,
+        current,
+        path="/v1/exports",
+        query=[],
+        fmt=FORMATS["json"],
+        language=None,
         body=render_json(document.model_dump(mode="json")),
     )
 

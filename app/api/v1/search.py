@@ -72,6 +72,13 @@ async def search_route(request: Request, params: Annotated[SearchParams, Query()
         }
         views.append(View(render_json(data), data))
     return page_response(
-        request, current, path="/v1/search", params=params, views=views, total=len(hits),
-        columns=COLUMNS, fmt=fmt, language=language,
+        request,
+        current,
+        path="/v1/search",
+        params=params,
+        views=views,
+        total=len(hits),
+        columns=COLUMNS,
+        fmt=fmt,
+        language=language,
     )
