@@ -1,0 +1,329 @@
+"""The seed loader's update paths: edits in place, reordered unique positions, and database
+errors that come back as a `SeedError` naming the record, with nothing changed."""
+
+import datetime as dt
+import functools
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlmodel import Session, SQLModel
+
+from app.core.config import get_settings
+from app.models import CbmDimension, Chairmanship, DatasetVersion, ReformArea, State
+from seed import loader
+from seed.errors import SeedError
+from seed.loader import TABLE_ORDER, DesiredRows, load, unique_column_sets
+
+Dump = dict[str, list[tuple[Any, ...]]]
+REFORM_AREAS = [
+    "charter",
+    "new-areas-of-cooperation",
+    "cbm-implementation",
+    "rules-of-procedure",
+    "secretary-general-role",
+    "secretariat-status",
+    "budget",
+    "human-resources",
+]
+CBM_DIMENSIONS = [
+    "military-political",
+    "new-challenges-and-threats",
+    "economic",
+    "environmental",
+    "human",
+]
+SQL_WORDS = re.compile(r"\b(INSERT|UPDATE|SELECT|DELETE)\b|\[SQL|\[parameters")
+
+
+def _dump(engine: Engine) -> Dump:
+    """Every row of every table, updated_at included, in a stable order."""
+    with engine.connect() as connection:
+        return {
+            table.name: sorted((tuple(row) for row in connection.execute(select(table))), key=repr)
+            for table in SQLModel.metadata.sorted_tables
+        }
+
+
+def _version(engine: Engine) -> int:
+    with Session(engine) as session:
+        row = session.get(DatasetVersion, 1)
+        return row.version if row else 0
+
+
+def _ids_by_position(engine: Engine, model: type[SQLModel]) -> list[str]:
+    """The order the API shows: by position."""
+    table = loader._table(model)
+    with engine.connect() as connection:
+        return list(connection.execute(select(table.c.id).order_by(table.c.position)).scalars())
+
+
+def _set_positions(path: Path, collection: str, positions: dict[str, int]) -> None:
+    """Give records new positions by editing the file, as a curator would."""
+    text = path.read_text()
+    for record_id, position in positions.items():
+        pattern = rf'(\[\[{collection}\]\]\nid = "{re.escape(record_id)}"\nposition = )\d+'
+        text, count = re.subn(pattern, rf"\g<1>{position}", text)
+        assert count == 1, record_id
+    path.write_text(text)
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new))
+
+
+def _nothing_changes(report: loader.LoadReport) -> bool:
+    return not any((*report.inserted.values(), *report.deleted.values()))
+
+
+def _later(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the next load's clock run an hour ahead, so its timestamps surely differ."""
+    ahead = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(hours=1)
+    monkeypatch.setattr(loader, "utc_now", lambda: ahead)
+
+
+def test_an_edited_field_updates_its_row_in_place(
+    fresh_engine: Engine, seed_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load(fresh_engine, seed_dir=seed_copy)
+    version = _version(fresh_engine)
+    with Session(fresh_engine) as session:
+        before = {a.id: a.updated_at for a in session.scalars(select(ReformArea))}
+    _replace(
+        seed_copy / "reform_areas.toml",
+        "the Secretary General called for a review of the HR policy.",
+        "the Secretary General called for a review of the staff rules.",
+    )
+    _later(monkeypatch)
+    report = load(fresh_engine, seed_dir=seed_copy)
+
+    assert report.updated["reform_areas"] == 1
+    assert sum(report.updated.values()) == 1 and _nothing_changes(report)
+    assert report.version == version + 1 == _version(fresh_engine)
+    with Session(fresh_engine) as session:
+        after = {a.id: a for a in session.scalars(select(ReformArea))}
+    assert after["human-resources"].progress is not None
+    assert after["human-resources"].progress.endswith("review of the staff rules.")
+    assert after["human-resources"].updated_at > before["human-resources"]
+    assert {i: a.updated_at for i, a in after.items() if i != "human-resources"} == {
+        i: t for i, t in before.items() if i != "human-resources"
+    }
+
+
+def test_an_unchanged_reload_changes_nothing(fresh_engine: Engine, seed_copy: Path) -> None:
+    load(fresh_engine, seed_dir=seed_copy)
+    before = _dump(fresh_engine)
+    report = load(fresh_engine, seed_dir=seed_copy)
+    assert not report.changed and report.version == 1
+    assert _dump(fresh_engine) == before
+
+
+def test_two_reform_areas_swap_positions(fresh_engine: Engine, seed_copy: Path) -> None:
+    load(fresh_engine, seed_dir=seed_copy)
+    _set_positions(
+        seed_copy / "reform_areas.toml",
+        "reform_areas",
+        {"charter": 2, "new-areas-of-cooperation": 1},
+    )
+    report = load(fresh_engine, seed_dir=seed_copy)
+    assert report.updated["reform_areas"] == 2 and _nothing_changes(report)
+    assert report.version == 2
+    assert _ids_by_position(fresh_engine, ReformArea)[:3] == [
+        "new-areas-of-cooperation",
+        "charter",
+        "cbm-implementation",
+    ]
+    # And the swapped state is stable: loading it again changes nothing.
+    assert not load(fresh_engine, seed_dir=seed_copy).changed
+
+
+def test_reform_areas_rotate_through_all_positions(fresh_engine: Engine, seed_copy: Path) -> None:
+    load(fresh_engine, seed_dir=seed_copy)
+    rotated = {area: (index + 1) % 8 + 1 for index, area in enumerate(REFORM_AREAS)}
+    _set_positions(seed_copy / "reform_areas.toml", "reform_areas", rotated)
+    report = load(fresh_engine, seed_dir=seed_copy)
+    assert report.updated["reform_areas"] == 8
+    assert _ids_by_position(fresh_engine, ReformArea) == REFORM_AREAS[-1:] + REFORM_AREAS[:-1]
+
+
+def test_a_replaced_reform_area_takes_the_old_ones_position(
+    fresh_engine: Engine, seed_copy: Path
+) -> None:
+    load(fresh_engine, seed_dir=seed_copy)
+    _replace(seed_copy / "reform_areas.toml", 'id = "human-resources"', 'id = "staff-policy"')
+    report = load(fresh_engine, seed_dir=seed_copy)
+    assert (report.inserted["reform_areas"], report.deleted["reform_areas"]) == (1, 1)
+    assert report.inserted["citations"] == report.deleted["citations"] == 2
+    assert _ids_by_position(fresh_engine, ReformArea)[-1] == "staff-policy"
+
+
+def test_cbm_dimensions_can_be_reordered(fresh_engine: Engine, seed_copy: Path) -> None:
+    load(fresh_engine, seed_dir=seed_copy)
+    reversed_order = {dimension: 5 - index for index, dimension in enumerate(CBM_DIMENSIONS)}
+    _set_positions(seed_copy / "cbm_dimensions.toml", "cbm_dimensions", reversed_order)
+    report = load(fresh_engine, seed_dir=seed_copy)
+    assert report.updated["cbm_dimensions"] == 4  # the middle one keeps position 3
+    assert sum(report.updated.values()) == 4 and _nothing_changes(report)
+    assert _ids_by_position(fresh_engine, CbmDimension) == CBM_DIMENSIONS[::-1]
+
+
+def test_a_swap_in_a_dry_run_writes_nothing(fresh_engine: Engine, seed_copy: Path) -> None:
+    load(fresh_engine, seed_dir=seed_copy)
+    before = _dump(fresh_engine)
+    _set_positions(
+        seed_copy / "reform_areas.toml",
+        "reform_areas",
+        {"charter": 2, "new-areas-of-cooperation": 1},
+    )
+    assert load(fresh_engine, seed_dir=seed_copy, dry_run=True).updated["reform_areas"] == 2
+    assert _dump(fresh_engine) == before
+
+
+def test_a_shared_position_names_the_record_and_changes_nothing(
+    fresh_engine: Engine, seed_copy: Path
+) -> None:
+    load(fresh_engine, seed_dir=seed_copy)
+    before = _dump(fresh_engine)
+    _set_positions(seed_copy / "reform_areas.toml", "reform_areas", {"charter": 2})
+    # A valid change elsewhere must not be applied either: the load is all or nothing.
+    _replace(seed_copy / "members.toml", 'from = "2022-10-13"', 'from = "2022-10"')
+    with pytest.raises(SeedError) as error:
+        load(fresh_engine, seed_dir=seed_copy)
+    assert error.value.file == "reform_areas.toml"
+    assert error.value.record in {"charter", "new-areas-of-cooperation"}
+    assert error.value.field == "position"
+    assert "charter" in str(error.value) and "new-areas-of-cooperation" in str(error.value)
+    assert not SQL_WORDS.search(str(error.value)) and len(str(error.value)) < 200
+    assert _dump(fresh_engine) == before
+
+
+def test_a_shared_position_in_a_first_load_leaves_the_database_empty(
+    fresh_engine: Engine, seed_copy: Path
+) -> None:
+    before = _dump(fresh_engine)
+    _set_positions(seed_copy / "cbm_dimensions.toml", "cbm_dimensions", {"human": 1})
+    with pytest.raises(SeedError) as error:
+        load(fresh_engine, seed_dir=seed_copy)
+    assert (error.value.file, error.value.field) == ("cbm_dimensions.toml", "position")
+    assert error.value.record in {"human", "military-political"}
+    assert _dump(fresh_engine) == before
+
+
+def test_a_priority_area_id_used_twice_is_named(fresh_engine: Engine, seed_copy: Path) -> None:
+    _replace(seed_copy / "cbm_dimensions.toml", 'id = "tourism"', 'id = "volunteerism"')
+    with pytest.raises(SeedError) as error:
+        load(fresh_engine, seed_dir=seed_copy)
+    assert (error.value.file, error.value.record, error.value.field) == (
+        "cbm_dimensions.toml",
+        "human.volunteerism",
+        "id",
+    )
+    assert error.value.message == "same id as record economic.volunteerism"
+
+
+def _corrupt(
+    monkeypatch: pytest.MonkeyPatch, model: type[SQLModel], record_id: str, **values: Any
+) -> None:
+    """Let a value the validation would have refused reach the database."""
+    build = loader.desired_rows
+
+    def corrupted(dataset: Any) -> DesiredRows:
+        desired = build(dataset)
+        rows = [
+            (row, origin)
+            for row, origin in desired.of(model)
+            if record_id in (origin.record, row.get("id"))
+        ]
+        rows[0][0].update(values)
+        return desired
+
+    monkeypatch.setattr(loader, "desired_rows", corrupted)
+
+
+@pytest.mark.parametrize(
+    ("model", "record_id", "values", "expected"),
+    [
+        (
+            ReformArea,
+            "budget",
+            {"status": "abandoned"},
+            ("reform_areas.toml", "budget", "status", "value not allowed"),
+        ),
+        (
+            ReformArea,
+            "budget",
+            {"status": None},
+            ("reform_areas.toml", "budget", "status", "a value is required"),
+        ),
+        (
+            Chairmanship,
+            "azerbaijan-2024",
+            {"state_id": "ZZ"},
+            ("chairmanships.toml", "azerbaijan-2024", None, "does not exist"),
+        ),
+    ],
+)
+def test_a_database_error_names_the_record_and_changes_nothing(
+    fresh_engine: Engine,
+    seed_copy: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    model: type[SQLModel],
+    record_id: str,
+    values: dict[str, Any],
+    expected: tuple[str, str, str | None, str],
+) -> None:
+    load(fresh_engine, seed_dir=seed_copy)
+    before = _dump(fresh_engine)
+    _corrupt(monkeypatch, model, record_id, **values)
+    with pytest.raises(SeedError) as error:
+        load(fresh_engine, seed_dir=seed_copy)
+    file, record, field, message = expected
+    assert (error.value.file, error.value.record) == (file, record)
+    if field is not None:  # SQLite does not say which column a foreign key failed on
+        assert error.value.field == field
+    assert message in error.value.message
+    assert not SQL_WORDS.search(str(error.value))
+    assert _dump(fresh_engine) == before
+
+
+def test_the_cli_prints_the_seed_error(
+    fresh_engine: Engine,
+    seed_copy: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from app.cli import main
+
+    load(fresh_engine, seed_dir=seed_copy)
+    _set_positions(seed_copy / "reform_areas.toml", "reform_areas", {"budget": 1})
+    url = fresh_engine.url.render_as_string(hide_password=False)
+    monkeypatch.setenv("CICA_DATABASE_URL", url)
+    monkeypatch.setattr(loader, "load", functools.partial(load, seed_dir=seed_copy))
+    get_settings.cache_clear()
+    try:
+        assert main(["seed"]) == 1
+    finally:
+        get_settings.cache_clear()
+    err = capsys.readouterr().err
+    assert err.startswith("seed failed, nothing changed: reform_areas.toml, record ")
+    assert "Traceback" not in err and not SQL_WORDS.search(err)
+
+
+def test_every_unique_column_can_be_moved_aside() -> None:
+    """Swaps need a placeholder value for every unique column outside a natural key."""
+    for model, key in TABLE_ORDER:
+        table = loader._table(model)
+        for names in unique_column_sets(model, key):
+            for name in set(names) - set(key):
+                next(loader._placeholders(table.c[name], set()))
+    assert unique_column_sets(ReformArea, ("id",)) == (("position",),)
+    iso_alpha3 = loader._table(State).c.iso_alpha3
+    assert next(loader._placeholders(iso_alpha3, {"~0", "~1", "ABC"})) == "~2"
+    assert sorted(unique_column_sets(State, ("id",))) == [
+        ("iso_alpha3",),
+        ("iso_numeric",),
+    ]
