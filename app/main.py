@@ -1,15 +1,13 @@
 """Application factory: metadata, middleware, routers, error handlers, lifespan."""
 
-import re
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import version as package_version
+from typing import Any
 
-from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
 from sqlalchemy import Engine
-from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api import health
 from app.api import v1 as api_v1
@@ -18,6 +16,7 @@ from app.api.v1.exports import ExportStore
 from app.core.cache import CachingMiddleware, ResponseCache
 from app.core.config import Settings, get_settings
 from app.core.db import build_engine
+from app.core.edge import EdgeMiddleware
 from app.core.errors import install_error_handlers
 from app.core.guard import UnhandledErrorMiddleware
 from app.core.http import HttpSemanticsMiddleware
@@ -43,26 +42,6 @@ rejected (400). Errors are RFC 9457 `application/problem+json`. Every GET answer
 carries a strong `ETag` and `Last-Modified`, and answers `If-None-Match` and
 `If-Modified-Since` with 304.
 """
-
-EXPOSED_HEADERS = [
-    "ETag",
-    "Link",
-    "Deprecation",
-    "Sunset",
-    "RateLimit",
-    "RateLimit-Policy",
-    "Retry-After",
-    "X-Request-ID",
-    "X-Dataset-Version",
-    "X-Total-Count",
-    "Content-Language",
-]
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@+=/-]{1,128}")
-
-
-def _valid_request_id(value: str) -> bool:
-    """A client's id is kept only if it is short and plain: it goes into logs and headers."""
-    return _REQUEST_ID.fullmatch(value) is not None
 
 
 def _tags() -> list[dict[str, str]]:
@@ -102,7 +81,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         if owned:
             app.state.engine.dispose()
 
-    app = FastAPI(
+    app = CicaApp(
         title="CICA Data API",
         version="1.0.0",
         summary="Cited reference data about CICA.",
@@ -118,28 +97,32 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(api_v1.router)
-    # Added first = innermost. Outward: HTTP semantics, the optional cache, the 500 guard,
-    # CORS (so hits, errors and 500s all carry it), then the request id around everything.
     app.add_middleware(HttpSemanticsMiddleware)
+    # In front of FastAPI, outermost first: the edge (request id, CORS), the 500 guard, the
+    # optional cache. A hit is answered there, before FastAPI's own stack and routing.
+    inner: ASGIApp = app.fastapi_call
     if settings.cache_max_bytes > 0:
         cache = ResponseCache(settings.cache_max_bytes)
         read_model.listeners.append(cache.clear)
         app.state.response_cache = cache
-        app.add_middleware(CachingMiddleware, cache=cache, version=lambda: read_model.generation)
-    app.add_middleware(UnhandledErrorMiddleware)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=["*"],
-        allow_credentials=False,
-        allow_methods=["GET", "HEAD", "OPTIONS"],
-        allow_headers=["*"],
-        expose_headers=EXPOSED_HEADERS,
-        max_age=86400,
-    )
-    app.add_middleware(
-        CorrelationIdMiddleware,
-        header_name="X-Request-ID",
-        generator=lambda: uuid.uuid4().hex,
-        validator=_valid_request_id,
-    )
+        inner = CachingMiddleware(inner, cache=cache, version=lambda: read_model.generation)
+    app.front = EdgeMiddleware(UnhandledErrorMiddleware(inner))
     return app
+
+
+class CicaApp(FastAPI):
+    """FastAPI with the edge layer, the 500 guard and the optional response cache in front
+    of everything FastAPI does."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.front: ASGIApp = EdgeMiddleware(UnhandledErrorMiddleware(self.fastapi_call))
+
+    async def fastapi_call(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await super().__call__(scope, receive, send)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self.front(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)

@@ -11,11 +11,23 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from app import params
 from app.core.listing import CollectionParams, ObjectParams
 from app.core.snapshot import Built
+from app.models import (
+    CbmArea,
+    CbmDimension,
+    Chairmanship,
+    Council,
+    Meeting,
+    Organization,
+    Partnership,
+    ReformArea,
+    State,
+    StatusPeriod,
+)
 from app.models.cbm import CbmDimensionCreate, CbmDimensionPublic
 from app.models.chairmanship import ChairmanshipCreate, ChairmanshipPublic
 from app.models.conflict import ConflictPublic
@@ -61,12 +73,17 @@ class Docs:
     id_example: str
 
 
+NaturalKey = tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class SeedFile:
-    """Where a collection's curated records live and the schema that validates them."""
+    """Where a collection's curated records live, the schema that validates them and the
+    tables (with their natural keys) the loader fills from them."""
 
     file: str
     schema: type[BaseModel]
+    tables: tuple[tuple[type[SQLModel], NaturalKey], ...]
 
 
 @dataclass(frozen=True)
@@ -106,7 +123,11 @@ MEMBERS = CollectionSpec(
     keep=members.keep,
     sort_keys=members.SORT_KEYS,
     history=True,
-    seed=SeedFile("members.toml", MemberCreate),
+    seed=SeedFile(
+        "members.toml",
+        MemberCreate,
+        ((State, ("id",)), (StatusPeriod, ("state_id", "organization_id", "status", "since"))),
+    ),
     docs=Docs(
         tag="members",
         tag_description="The 28 member states.",
@@ -136,7 +157,15 @@ OBSERVERS = CollectionSpec(
     keep=observers.keep,
     sort_keys=observers.SORT_KEYS,
     history=True,
-    seed=SeedFile("observers.toml", ObserverCreate),
+    seed=SeedFile(
+        "observers.toml",
+        ObserverCreate,
+        (
+            (State, ("id",)),
+            (Organization, ("id",)),
+            (StatusPeriod, ("state_id", "organization_id", "status", "since")),
+        ),
+    ),
     docs=Docs(
         tag="observers",
         tag_description="Observer states and organizations, and applicants.",
@@ -166,7 +195,11 @@ PARTNERS = CollectionSpec(
     build=partners.build,
     keep=partners.keep,
     sort_keys=partners.SORT_KEYS,
-    seed=SeedFile("partner_organizations.toml", PartnerOrganizationCreate),
+    seed=SeedFile(
+        "partner_organizations.toml",
+        PartnerOrganizationCreate,
+        ((Organization, ("id",)), (Partnership, ("organization_id",))),
+    ),
     docs=Docs(
         tag="partner organizations",
         tag_description="Organizations CICA cooperates with.",
@@ -194,7 +227,7 @@ COUNCILS = CollectionSpec(
     build=councils.build,
     keep=councils.keep,
     sort_keys=councils.SORT_KEYS,
-    seed=SeedFile("councils.toml", CouncilCreate),
+    seed=SeedFile("councils.toml", CouncilCreate, ((Council, ("id",)),)),
     docs=Docs(
         tag="councils",
         tag_description="Councils, committees, the Secretariat and other bodies.",
@@ -223,7 +256,7 @@ REFORM_AREAS = CollectionSpec(
     build=reform_areas.build,
     keep=reform_areas.keep,
     sort_keys=reform_areas.SORT_KEYS,
-    seed=SeedFile("reform_areas.toml", ReformAreaCreate),
+    seed=SeedFile("reform_areas.toml", ReformAreaCreate, ((ReformArea, ("id",)),)),
     docs=Docs(
         tag="reform areas",
         tag_description="The Roadmap for CICA Transformation (2023).",
@@ -251,7 +284,7 @@ CHAIRMANSHIPS = CollectionSpec(
     build=chairmanships.build,
     keep=chairmanships.keep,
     sort_keys=chairmanships.SORT_KEYS,
-    seed=SeedFile("chairmanships.toml", ChairmanshipCreate),
+    seed=SeedFile("chairmanships.toml", ChairmanshipCreate, ((Chairmanship, ("id",)),)),
     docs=Docs(
         tag="chairmanships",
         tag_description="Which state chaired CICA, and when.",
@@ -277,7 +310,7 @@ MEETINGS = CollectionSpec(
     build=meetings.build,
     keep=meetings.keep,
     sort_keys=meetings.SORT_KEYS,
-    seed=SeedFile("meetings.toml", MeetingCreate),
+    seed=SeedFile("meetings.toml", MeetingCreate, ((Meeting, ("id",)),)),
     docs=Docs(
         tag="meetings",
         tag_description="Summits, ministerial councils and other meetings.",
@@ -306,7 +339,11 @@ CBM_DIMENSIONS = CollectionSpec(
     keep=cbm.keep,
     narrow=cbm.narrow,
     sort_keys=cbm.SORT_KEYS,
-    seed=SeedFile("cbm_dimensions.toml", CbmDimensionCreate),
+    seed=SeedFile(
+        "cbm_dimensions.toml",
+        CbmDimensionCreate,
+        ((CbmDimension, ("id",)), (CbmArea, ("id",))),
+    ),
     docs=Docs(
         tag="cbm dimensions",
         tag_description="The Catalogue of Confidence Building Measures.",

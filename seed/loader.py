@@ -50,6 +50,7 @@ from app.models import (
 )
 from app.models.base import first_day, utc_now
 from app.models.collections import CBM_AREA_RECORD_TYPE, CLAIM_RECORD_TYPE
+from app.registry import COLLECTIONS
 from seed import SEED_DIR
 from seed.countries import country
 from seed.errors import SeedError, Violation, classify
@@ -60,42 +61,36 @@ logger = logging.getLogger("seed")
 Values = dict[str, Any]
 Key = tuple[Any, ...]
 
-# Parents before children for upserts; deletions run in the reverse order.
-TABLE_ORDER: list[tuple[type[SQLModel], tuple[str, ...]]] = [
-    (Source, ("id",)),
-    (State, ("id",)),
-    (Organization, ("id",)),
-    (Meeting, ("id",)),
-    (Council, ("id",)),
-    (ReformArea, ("id",)),
-    (Partnership, ("organization_id",)),
-    (StatusPeriod, ("state_id", "organization_id", "status", "since")),
-    (Chairmanship, ("id",)),
-    (CbmDimension, ("id",)),
-    (CbmArea, ("id",)),
-    (Conflict, ("id",)),
-    (ConflictClaim, ("conflict_id", "position")),
-    (Citation, ("record_type", "record_id", "position")),
-]
+
+def _seed_tables() -> tuple[list[tuple[type[SQLModel], Key]], dict[type[SQLModel], str]]:
+    """Every table the seed fills, parents before children, and the file(s) it comes from:
+    the registry's collections, plus sources, conflicts and citations."""
+    keys: dict[type[SQLModel], tuple[str, ...]] = {Source: ("id",)}
+    files: dict[type[SQLModel], list[str]] = {Source: ["sources.toml"]}
+    for spec in COLLECTIONS:
+        if spec.seed is None:
+            continue
+        for model, key in spec.seed.tables:
+            keys.setdefault(model, key)
+            files.setdefault(model, []).append(spec.seed.file)
+    keys |= {
+        Conflict: ("id",),
+        ConflictClaim: ("conflict_id", "position"),
+        Citation: ("record_type", "record_id", "position"),
+    }
+    files |= {Conflict: ["conflicts.toml"], ConflictClaim: ["conflicts.toml"]}
+    files[Citation] = ["the sources of a data file"]
+    position = {table.name: n for n, table in enumerate(SQLModel.metadata.sorted_tables)}
+    ordered = sorted(keys, key=lambda model: position[str(model.__tablename__)])
+    return [(model, keys[model]) for model in ordered], {
+        model: " or ".join(names) for model, names in files.items()
+    }
+
+
+# Parents before children for upserts (foreign keys decide); deletions run in reverse.
+TABLE_ORDER, TABLE_FILES = _seed_tables()
 IGNORED_COLUMNS = {"id", "updated_at"}
 
-# The file(s) a table's rows come from, for errors about rows no longer in any file.
-TABLE_FILES: dict[type[SQLModel], str] = {
-    Source: "sources.toml",
-    State: "members.toml or observers.toml",
-    Organization: "observers.toml or partner_organizations.toml",
-    Meeting: "meetings.toml",
-    Council: "councils.toml",
-    ReformArea: "reform_areas.toml",
-    Partnership: "partner_organizations.toml",
-    StatusPeriod: "members.toml or observers.toml",
-    Chairmanship: "chairmanships.toml",
-    CbmDimension: "cbm_dimensions.toml",
-    CbmArea: "cbm_dimensions.toml",
-    Conflict: "conflicts.toml",
-    ConflictClaim: "conflicts.toml",
-    Citation: "the sources of a data file",
-}
 # Columns whose name differs from the field a curator writes in the data file.
 FIELD_NAMES: dict[type[SQLModel], dict[str, str]] = {
     StatusPeriod: {"since": "from", "since_date": "from", "until": "to", "until_date": "to"},

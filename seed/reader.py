@@ -9,18 +9,12 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from app.models.cbm import CbmAreaPublic, CbmDimensionCreate, CbmDimensionPublic
-from app.models.chairmanship import ChairmanshipCreate, ChairmanshipPublic
+from app.models.cbm import CbmAreaPublic
 from app.models.citation import CitationCreate
-from app.models.collections import CBM_AREA_RECORD_TYPE, CLAIM_RECORD_TYPE, RECORD_TYPES
+from app.models.collections import CBM_AREA_RECORD_TYPE, CLAIM_RECORD_TYPE
 from app.models.conflict import ConflictCreate
-from app.models.council import CouncilCreate, CouncilPublic
-from app.models.meeting import MeetingCreate, MeetingPublic
-from app.models.member import MemberCreate, MemberPublic
-from app.models.observer import ObserverCreate, ObserverPublic
-from app.models.partner import PartnerOrganizationCreate, PartnerOrganizationPublic
-from app.models.reform_area import ReformAreaCreate, ReformAreaPublic
 from app.models.source import SourceCreate
+from app.registry import COLLECTIONS
 from seed.errors import SeedError
 
 NOT_CITABLE = {"sources", "updated_at", "disputed"}
@@ -46,28 +40,17 @@ SOURCES = Resource("sources.toml", "sources", SourceCreate)
 CONFLICTS = Resource("conflicts.toml", "conflicts", ConflictCreate, CLAIM_RECORD_TYPE)
 
 
-def _records(
-    file: str, schema: type[BaseModel], public: type[BaseModel], collection: str
-) -> Resource:
-    return Resource(
-        file, file.removesuffix(".toml"), schema, RECORD_TYPES[collection], public, collection
+RESOURCES = tuple(
+    Resource(
+        spec.seed.file,
+        spec.seed.file.removesuffix(".toml"),
+        spec.seed.schema,
+        spec.record_type,
+        spec.public_model,
+        spec.name,
     )
-
-
-RESOURCES = (
-    _records("members.toml", MemberCreate, MemberPublic, "members"),
-    _records("observers.toml", ObserverCreate, ObserverPublic, "observers"),
-    _records(
-        "partner_organizations.toml",
-        PartnerOrganizationCreate,
-        PartnerOrganizationPublic,
-        "partner-organizations",
-    ),
-    _records("councils.toml", CouncilCreate, CouncilPublic, "councils"),
-    _records("reform_areas.toml", ReformAreaCreate, ReformAreaPublic, "reform-areas"),
-    _records("chairmanships.toml", ChairmanshipCreate, ChairmanshipPublic, "chairmanships"),
-    _records("meetings.toml", MeetingCreate, MeetingPublic, "meetings"),
-    _records("cbm_dimensions.toml", CbmDimensionCreate, CbmDimensionPublic, "cbm-dimensions"),
+    for spec in COLLECTIONS
+    if spec.seed is not None
 )
 BY_COLLECTION = {r.collection: r for r in RESOURCES}
 
@@ -166,7 +149,7 @@ def _read(seed_dir: Path, resource: Resource) -> list[Any]:
             first = exc.errors()[0]
             field_name = ".".join(str(p) for p in first["loc"]) or None
             raise SeedError(resource.file, label, field_name, first["msg"]) from None
-    duplicates = [i for i, n in Counter(r.id for r in records).items() if n > 1]
+    duplicates = [i for i, n in Counter(getattr(r, "id", None) for r in records).items() if n > 1]
     if duplicates:
         raise SeedError(resource.file, str(duplicates[0]), "id", "duplicate id")
     return records
@@ -226,8 +209,7 @@ def record_value(record: Any, public_field: str) -> str | None:
     if public_field == "joined":
         return next((p.since for p in record.history if p.status == "member"), None)
     if public_field == "since" and hasattr(record, "history"):
-        return record.history[-1].since
-    if public_field in {"state", "host"}:
-        return getattr(record, public_field)
+        since: str | None = record.history[-1].since
+        return since
     value = getattr(record, public_field, None)
     return None if value is None else str(value)

@@ -7,6 +7,7 @@ text. Requests then read one snapshot reference and never touch the database, so
 request sees one version throughout and a swap is a single assignment.
 """
 
+import bisect
 import datetime as dt
 import gc
 import hashlib
@@ -84,6 +85,8 @@ class Item(Generic[R]):
     exact: frozenset[str]
     names: tuple[str, ...]
     blob: str
+    sort_key: str
+    """The folded English name, to order search hits."""
     _csv: dict[str, bytes] = field(default_factory=dict)
 
     def csv(self, language: str) -> bytes:
@@ -94,9 +97,13 @@ class Item(Generic[R]):
         return line
 
     def holds(self, day: dt.date | None) -> bool:
-        if self.held is None:
+        held = self.held
+        if held is None:
             return True
-        return any(interval.holds(day) for interval in self.held)
+        for interval in held:
+            if interval.holds(day):
+                return True
+        return False
 
     def name(self, language: str) -> str:
         value = self.data[language].get("name") or self.data[language].get("title") or self.id
@@ -127,6 +134,45 @@ class CollectionData(Generic[R]):
 
 
 @dataclass(frozen=True)
+class SearchIndex:
+    """Every searchable record's folded texts in one string, so a query scans it with
+    `str.find` instead of calling into each record."""
+
+    text: str
+    starts: tuple[int, ...]
+    entries: tuple[tuple[int, str, Item[Any]], ...]
+    """(collection order, collection name, item), aligned with `starts`."""
+
+    @classmethod
+    def of(cls, collections: Sequence[tuple[str, CollectionData[Any]]]) -> "SearchIndex":
+        parts: list[str] = []
+        starts: list[int] = []
+        entries: list[tuple[int, str, Item[Any]]] = []
+        offset = 0
+        for order, (name, data) in enumerate(collections):
+            for item in data.items:
+                if item.primary:
+                    starts.append(offset)
+                    entries.append((order, name, item))
+                    parts.append(item.blob)
+                    offset += len(item.blob) + 1
+        return cls("\x01".join(parts), tuple(starts), tuple(entries))
+
+    def candidates(self, needle: str) -> list[tuple[int, str, Item[Any]]]:
+        """Entries whose texts contain `needle`, each once, in index order."""
+        found: list[tuple[int, str, Item[Any]]] = []
+        last = -1
+        position = self.text.find(needle)
+        while position != -1:
+            index = bisect.bisect_right(self.starts, position) - 1
+            if index != last:
+                found.append(self.entries[index])
+                last = index
+            position = self.text.find(needle, position + 1)
+        return found
+
+
+@dataclass(frozen=True)
 class Snapshot:
     version: int
     last_modified: dt.datetime
@@ -134,6 +180,7 @@ class Snapshot:
     """The day date-dependent fields (the current chair, statuses today) were computed for."""
     collections: Mapping[str, CollectionData[Any]]
     build_seconds: float
+    search: SearchIndex
     last_modified_http: str = field(init=False)
     tag: str = field(init=False)
     """Identifies what the snapshot's representations depend on, for ETags."""
@@ -187,6 +234,7 @@ def _item(built: Built[R], columns: Sequence[Column]) -> Item[R]:
         exact=exact,
         names=names,
         blob=" " + "\x00 ".join((*sorted(exact), *names)),
+        sort_key=fold(str(data[DEFAULT_LANGUAGE].get("name") or plain.get("title") or record_id)),
     )
 
 
@@ -237,11 +285,13 @@ def build_snapshot(
         version, modified = read_version(session)
         raw = {spec.name: spec.build(session, day) for spec in specs}
     collections = {spec.name: collection_data(raw[spec.name], spec.public_model) for spec in specs}
+    searchable = [(spec.name, collections[spec.name]) for spec in specs if spec.searchable]
     return Snapshot(
         version=version,
         last_modified=modified,
         day=day,
         collections=collections,
+        search=SearchIndex.of(searchable),
         build_seconds=time.perf_counter() - started,
     )
 

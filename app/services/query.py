@@ -12,6 +12,8 @@ from app.core.text import fold
 from app.registry import CollectionSpec
 
 R = TypeVar("R", bound=BaseModel)
+COMMON_PARAMETERS = frozenset(CollectionParams.model_fields) | {"as_of"}
+"""Parameters every list has; any other one given is a filter of the collection's own."""
 P = TypeVar("P", bound=CollectionParams)
 
 
@@ -20,11 +22,12 @@ def select(spec: CollectionSpec[R, P], data: CollectionData[R], params: P) -> li
     needle = fold(params.q) if params.q is not None else None
     if needle == "":
         return []  # nothing searchable in q: it matches nothing, never everything
+    keep = spec.keep if params.model_fields_set - COMMON_PARAMETERS else None
     items = [
         item
         for item in data.items
-        if item.holds(as_of)
-        and spec.keep(item.record, params)
+        if (item.held is None or item.holds(as_of))
+        and (keep is None or keep(item.record, params))
         and (needle is None or needle in item.blob)
     ]
     return sort_items(items, params.sort, spec.sort_keys)

@@ -5,7 +5,6 @@ from typing import Any
 
 from app.core.snapshot import Item, Snapshot
 from app.core.text import fold
-from app.registry import COLLECTIONS
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,16 +19,10 @@ def search(snapshot: Snapshot, q: str, collections: list[str] | None = None) -> 
     needle = fold(q)
     if not needle:
         return []
-    ranked: list[tuple[int, int, str, Hit]] = []
-    for order, spec in enumerate(COLLECTIONS):
-        if not spec.searchable or (collections and spec.name not in collections):
-            continue
-        for item in snapshot.collections[spec.name].items:
-            if not item.primary:
-                continue
-            points = item.score(needle)
-            if points:
-                hit = Hit(spec.name, item, points)
-                ranked.append((-points, order, fold(item.name("en")), hit))
+    ranked = [
+        (-item.score(needle), order, item.sort_key, Hit(name, item, item.score(needle)))
+        for order, name, item in snapshot.search.candidates(needle)
+        if not collections or name in collections
+    ]
     ranked.sort(key=lambda entry: entry[:3])
     return [entry[3] for entry in ranked]

@@ -3,11 +3,12 @@ built from the snapshot once per dataset version."""
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.api.parameters import openapi_parameters, parse_query, path_parameter
 from app.api.representation import respond, site, snapshot
 from app.api.v1.collection import NOT_MODIFIED, RESPONSE_HEADERS
 from app.core.errors import NotFound, error_responses
@@ -90,10 +91,11 @@ def _store(request: Request) -> ExportStore:
         **error_responses(400, 406, 500, 503),
     },
 )
-async def list_exports(request: Request, _params: Annotated[NoParams, Query()]) -> Response:
+async def list_exports(request: Request) -> Response:
     """Every collection as JSON, NDJSON and CSV, and the whole dataset as one JSON file,
     each with the dataset version it was built from and the SHA-256 of its body. A
     partner takes these at version N, then follows `/v1/changes?since=N`."""
+    parse_query(request, NoParams)
     current = snapshot(request)
     files = _store(request).get(current)
     here = site(request)
@@ -143,21 +145,19 @@ async def list_exports(request: Request, _params: Annotated[NoParams, Query()]) 
         **NOT_MODIFIED,
         **error_responses(400, 404, 422, 500, 503),
     },
-)
-async def get_export(
-    request: Request,
-    name: Annotated[
-        str,
-        Path(
-            description="File name from `/v1/exports`.",
-            examples=["members.csv"],
+    openapi_extra=openapi_parameters(
+        path_parameter(
+            "name",
             pattern=EXPORT_NAME,
-            max_length=80,
-        ),
-    ],
-    _params: Annotated[NoParams, Query()],
-) -> Response:
+            description="File name from `/v1/exports`.",
+            example="members.csv",
+        )
+    ),
+)
+async def get_export(request: Request) -> Response:
     """One export file; its SHA-256 is listed by `/v1/exports`."""
+    parse_query(request, NoParams)
+    name: str = request.path_params["name"]
     current = snapshot(request)
     files = _store(request).get(current)
     if name not in files:

@@ -1,11 +1,11 @@
 """`/v1/search`: one query across every collection, ranked."""
 
-from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
+from app.api.parameters import openapi_parameters, parse_query, query_parameters
 from app.api.representation import View, negotiated, page_response, site, snapshot
 from app.api.v1.collection import LIST_RESPONSES, page_model
 from app.core.errors import error_responses
@@ -49,12 +49,14 @@ class SearchParams(ListParams):
     summary="Search every collection",
     response_model=page_model("SearchResultsPage", SearchResult),
     responses={**LIST_RESPONSES, **error_responses(400, 406, 422, 500, 503)},
+    openapi_extra=openapi_parameters(query_parameters(SearchParams)),
 )
-async def search_route(request: Request, params: Annotated[SearchParams, Query()]) -> Response:
+async def search_route(request: Request) -> Response:
     """Ranked matches from members, observers, partners, councils, reform areas,
     chairmanships, meetings, CBM dimensions and sources: exact id, code, acronym or name
     first, then name prefixes, word prefixes and substrings; case-, accent- and
     script-insensitive over every stored language."""
+    params = parse_query(request, SearchParams)
     current = snapshot(request)
     fmt, language = negotiated(request, params, params.format, LIST_FORMATS)
     wanted = params.collections.split(",") if params.collections else None
