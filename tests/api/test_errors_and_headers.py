@@ -48,8 +48,13 @@ def test_cors_for_any_origin_without_credentials(client: TestClient) -> None:
         "/v1/members",
         headers={"Origin": "https://a.example", "Access-Control-Request-Method": "GET"},
     )
-    assert preflight.status_code == 200
+    assert preflight.status_code == 204  # any 2xx is an "ok status" for a preflight
     assert preflight.headers["access-control-allow-origin"] == "*"
+    assert "GET" in preflight.headers["access-control-allow-methods"]
+    # CORS headers never depend on Origin, so a shared cache needs no Vary: Origin.
+    plain = client.get("/v1/members/KZ")
+    assert plain.headers["access-control-allow-origin"] == "*"
+    assert "origin" not in plain.headers["vary"].lower()
 
 
 def test_request_id_is_echoed_or_generated(client: TestClient) -> None:
