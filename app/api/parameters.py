@@ -69,7 +69,8 @@ def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
             parameter["description"] = info.description
         if info.examples:
             example = info.examples[0]
-            parameter["example"] = example.isoformat() if hasattr(example, "isoformat") else example
+            value = example.isoformat() if hasattr(example, "isoformat") else example
+            parameter["schema"]["examples"] = [value]
         parameters.append(parameter)
     return parameters
 
@@ -79,9 +80,8 @@ def path_parameter(name: str, *, pattern: str, description: str, example: str) -
         "name": name,
         "in": "path",
         "required": True,
-        "schema": {"type": "string", "pattern": pattern, "maxLength": 80},
+        "schema": {"type": "string", "pattern": pattern, "maxLength": 80, "examples": [example]},
         "description": description,
-        "example": example,
     }
 
 

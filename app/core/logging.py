@@ -36,8 +36,6 @@ def log_config(level: str) -> dict[str, Any]:
             "uvicorn": {"handlers": ["default"], "level": level.upper(), "propagate": False},
             "uvicorn.error": {"level": level.upper()},
             "uvicorn.access": {"handlers": ["default"], "level": level.upper(), "propagate": False},
-            # It warns on every request id it replaces; one line per request is too many.
-            "asgi_correlation_id": {"level": "ERROR"},
         },
     }
 
