@@ -100,7 +100,7 @@ class Item(Generic[R]):
         held = self.held
         if held is None:
             return True
-        for interval in held:
+        for interval in held:  # noqa: SIM110 (a plain loop: no generator per call on the hot path)
             if interval.holds(day):
                 return True
         return False
