@@ -87,13 +87,16 @@ class Item(Generic[R]):
     blob: str
     sort_key: str
     """The folded English name, to order search hits."""
-    _csv: dict[str, bytes] = field(default_factory=dict)
+    memo: dict[Any, Any] = field(default_factory=dict)
+    """Representations made on first use (a CSV line, a search hit), kept with the record
+    so they go when its snapshot goes."""
 
     def csv(self, language: str) -> bytes:
-        """The record's CSV line in `language`, made on first use (CSV is asked rarely)."""
-        line = self._csv.get(language)
+        """The record's CSV line in `language` (CSV is asked rarely)."""
+        key = ("csv", language)
+        line: bytes | None = self.memo.get(key)
         if line is None:
-            line = self._csv[language] = csv_lines([csv_row(self.data[language], self.columns)])
+            line = self.memo[key] = csv_lines([csv_row(self.data[language], self.columns)])
         return line
 
     def holds(self, day: dt.date | None) -> bool:

@@ -19,10 +19,10 @@ def search(snapshot: Snapshot, q: str, collections: list[str] | None = None) -> 
     needle = fold(q)
     if not needle:
         return []
-    ranked = [
-        (-item.score(needle), order, item.sort_key, Hit(name, item, item.score(needle)))
-        for order, name, item in snapshot.search.candidates(needle)
-        if not collections or name in collections
-    ]
+    ranked = []
+    for order, name, item in snapshot.search.candidates(needle):
+        if not collections or name in collections:
+            score = item.score(needle)
+            ranked.append((-score, order, item.sort_key, Hit(name, item, score)))
     ranked.sort(key=lambda entry: entry[:3])
     return [entry[3] for entry in ranked]

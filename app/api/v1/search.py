@@ -1,5 +1,6 @@
 """`/v1/search`: one query across every collection, ranked."""
 
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
@@ -12,7 +13,7 @@ from app.core.errors import error_responses
 from app.core.formats import LIST_FORMATS, csv_columns, render_json
 from app.core.listing import ListParams, choice_pattern, fields_field, q_field
 from app.registry import SEARCHABLE
-from app.services.search import search
+from app.services.search import Hit, search
 
 router = APIRouter(tags=["search"])
 
@@ -43,6 +44,27 @@ class SearchParams(ListParams):
     fields: str | None = fields_field(RESULT_FIELDS, example="id,name,url")
 
 
+def _result(hit: Hit, language: str, public_url: str) -> View:
+    """A hit's JSON is made once per record, language and public URL, around its score."""
+    key = ("search", language, public_url)
+    cached: tuple[bytes, bytes, dict[str, Any]] | None = hit.item.memo.get(key)
+    if cached is None:
+        item = hit.item
+        fields = {
+            "collection": hit.collection,
+            "id": item.id,
+            "name": item.name(language),
+            "names": item.data[language].get("names") or {"en": item.name("en")},
+        }
+        url = f"{public_url}/v1/{hit.collection}/{quote(item.id)}"
+        head = render_json({**fields, "score": 0})[: -len(b"0}")]
+        tail = b',"url":' + render_json(url) + b"}"
+        cached = hit.item.memo[key] = (head, tail, {**fields, "url": url})
+    head, tail, fields = cached
+    data = {**fields, "score": hit.score}
+    return View(head + str(hit.score).encode() + tail, data)
+
+
 @router.get(
     "/search",
     operation_id="search",
@@ -62,17 +84,10 @@ async def search_route(request: Request) -> Response:
     wanted = params.collections.split(",") if params.collections else None
     hits = search(current, params.q, wanted)
     here = site(request)
-    views = []
-    for hit in hits[params.offset : params.offset + params.limit]:
-        data = {
-            "collection": hit.collection,
-            "id": hit.item.id,
-            "name": hit.item.name(language),
-            "names": hit.item.data[language].get("names") or {"en": hit.item.name("en")},
-            "score": hit.score,
-            "url": here.url(f"/v1/{hit.collection}/{quote(hit.item.id)}"),
-        }
-        views.append(View(render_json(data), data))
+    views = [
+        _result(hit, language, here.public_url)
+        for hit in hits[params.offset : params.offset + params.limit]
+    ]
     return page_response(
         request,
         current,
