@@ -3,20 +3,11 @@
 import pytest
 from fastapi.testclient import TestClient
 
+from app.registry import COLLECTIONS as REGISTRY
 from tests.api.helpers import assert_problem, walk_pages
 
-COLLECTIONS = {
-    "/v1/members": "KZ",
-    "/v1/observers": "JP",
-    "/v1/partner-organizations": "sco",
-    "/v1/councils": "youth-council",
-    "/v1/reform-areas": "charter",
-    "/v1/chairmanships": "kazakhstan-2020",
-    "/v1/meetings": "summit-6",
-    "/v1/cbm-dimensions": "economic",
-    "/v1/conflicts": "roadmap-approval-date",
-    "/v1/sources": "astana-times-2024-12",
-}
+# Every registered collection, with its documented example id.
+COLLECTIONS = {f"/v1/{spec.name}": spec.docs.id_example for spec in REGISTRY}
 UNCITED = {"/v1/sources", "/v1/conflicts"}  # a source is the evidence; a conflict cites per claim
 
 
@@ -87,3 +78,21 @@ def test_unknown_sort_field_is_400(client: TestClient, path: str) -> None:
 def test_paging_out_of_range_is_422(client: TestClient, path: str, query: str) -> None:
     body = assert_problem(client.get(f"{path}?{query}"), 422)
     assert body["errors"][0]["field"].startswith("query.")
+
+
+def test_the_registry_drives_routes_tags_and_seed(client: TestClient) -> None:
+    """Each registered collection has its list and detail operations and tag, and each with
+    a seed file is read and loaded by the seed pipeline."""
+    from seed.loader import TABLE_ORDER
+    from seed.reader import RESOURCES
+
+    document = client.get("/openapi.json").json()
+    tags = {tag["name"] for tag in document["tags"]}
+    loaded = {model for model, _ in TABLE_ORDER}
+    for spec in REGISTRY:
+        assert f"/v1/{spec.name}" in document["paths"], spec.name
+        assert f"/v1/{spec.name}/{{{spec.docs.id_name}}}" in document["paths"], spec.name
+        assert spec.docs.tag in tags
+        if spec.seed is not None:
+            assert spec.seed.file in {r.file for r in RESOURCES}
+            assert {model for model, _ in spec.seed.tables} <= loaded
