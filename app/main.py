@@ -11,8 +11,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api import health
 from app.api import v1 as api_v1
+from app.api.fast_reads import FastReads
 from app.api.representation import Site
 from app.api.v1.exports import ExportStore
+from app.api.v1.search import search_route
 from app.core.cache import CachingMiddleware, ResponseCache
 from app.core.config import Settings, get_settings
 from app.core.db import build_engine
@@ -97,10 +99,17 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(api_v1.router)
-    app.add_middleware(HttpSemanticsMiddleware)
     # In front of FastAPI, outermost first: the edge (request id, CORS), the 500 guard, the
-    # optional cache. A hit is answered there, before FastAPI's own stack and routing.
-    inner: ASGIApp = app.fastapi_call
+    # optional cache, HTTP semantics, the fast path for the hot reads; then FastAPI.
+    inner: ASGIApp = HttpSemanticsMiddleware(
+        FastReads(
+            app.fastapi_call,
+            api=app,
+            collections=api_v1.READS,
+            id_names={spec.name: spec.docs.id_name for spec in COLLECTIONS},
+            search=search_route,
+        )
+    )
     if settings.cache_max_bytes > 0:
         cache = ResponseCache(settings.cache_max_bytes)
         read_model.listeners.append(cache.clear)

@@ -85,6 +85,8 @@ class Item(Generic[R]):
     exact: frozenset[str]
     names: tuple[str, ...]
     blob: str
+    name_starts: str
+    """`\x00` before every folded name: a name prefix test is one substring test."""
     sort_key: str
     """The folded English name, to order search hits."""
     memo: dict[Any, Any] = field(default_factory=dict)
@@ -118,7 +120,7 @@ class Item(Generic[R]):
             return 0
         if needle in self.exact:
             return 100
-        if any(name.startswith(needle) for name in self.names):
+        if "\x00" + needle in self.name_starts:
             return 60
         if f" {needle}" in self.blob:
             return 40
@@ -237,6 +239,7 @@ def _item(built: Built[R], columns: Sequence[Column]) -> Item[R]:
         exact=exact,
         names=names,
         blob=" " + "\x00 ".join((*sorted(exact), *names)),
+        name_starts="".join("\x00" + name for name in names),
         sort_key=fold(str(data[DEFAULT_LANGUAGE].get("name") or plain.get("title") or record_id)),
     )
 

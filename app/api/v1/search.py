@@ -10,7 +10,7 @@ from app.api.parameters import openapi_parameters, parse_query, query_parameters
 from app.api.representation import View, negotiated, page_response, site, snapshot
 from app.api.v1.collection import LIST_RESPONSES, page_model
 from app.core.errors import error_responses
-from app.core.formats import LIST_FORMATS, csv_columns, render_json
+from app.core.formats import JSON, LIST_FORMATS, csv_columns, render_json
 from app.core.listing import ListParams, choice_pattern, fields_field, q_field
 from app.registry import SEARCHABLE
 from app.services.search import Hit, search
@@ -44,7 +44,7 @@ class SearchParams(ListParams):
     fields: str | None = fields_field(RESULT_FIELDS, example="id,name,url")
 
 
-def _result(hit: Hit, language: str, public_url: str) -> View:
+def _result(hit: Hit, language: str, public_url: str, *, whole: bool) -> View:
     """A hit's JSON is made once per record, language and public URL, around its score."""
     key = ("search", language, public_url)
     cached: tuple[bytes, bytes, dict[str, Any]] | None = hit.item.memo.get(key)
@@ -61,7 +61,7 @@ def _result(hit: Hit, language: str, public_url: str) -> View:
         tail = b',"url":' + render_json(url) + b"}"
         cached = hit.item.memo[key] = (head, tail, {**fields, "url": url})
     head, tail, fields = cached
-    data = {**fields, "score": hit.score}
+    data = {} if whole else {**fields, "score": hit.score}  # fields for CSV or `fields=` only
     return View(head + str(hit.score).encode() + tail, data)
 
 
@@ -85,7 +85,7 @@ async def search_route(request: Request) -> Response:
     hits = search(current, params.q, wanted)
     here = site(request)
     views = [
-        _result(hit, language, here.public_url)
+        _result(hit, language, here.public_url, whole=fmt is JSON and params.fields is None)
         for hit in hits[params.offset : params.offset + params.limit]
     ]
     return page_response(
