@@ -138,7 +138,7 @@ def fields_field(names: Iterable[str], *, example: str) -> Any:
     return Field(
         default=None,
         max_length=500,
-        pattern=choice_pattern(names),
+        pattern=choice_pattern(names, most=len(names)),
         description="Sparse fieldset: comma-separated top-level fields to return, among "
         + ", ".join(f"`{n}`" for n in names)
         + ". `id` is always included; the answer holds only the fields asked for.",

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from app.api.parameters import openapi_parameters, parse_query, query_parameters
 from app.api.representation import View, negotiated, page_response, site, snapshot
-from app.api.v1.collection import LIST_RESPONSES, page_model
+from app.api.v1.collection import LIST_RESPONSES, page_model, sparse_model
 from app.core.errors import error_responses
 from app.core.formats import JSON, LIST_FORMATS, csv_columns, render_json
 from app.core.listing import ListParams, choice_pattern, fields_field, q_field
@@ -69,7 +69,7 @@ def _result(hit: Hit, language: str, public_url: str, *, whole: bool) -> View:
     "/search",
     operation_id="search",
     summary="Search every collection",
-    response_model=page_model("SearchResultsPage", SearchResult),
+    response_model=page_model("SearchResultsPage", SearchResult | sparse_model(SearchResult)),
     responses={**LIST_RESPONSES, **error_responses(400, 406, 422, 500, 503)},
     openapi_extra=openapi_parameters(query_parameters(SearchParams)),
 )
