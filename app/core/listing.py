@@ -12,6 +12,7 @@ from typing import Annotated, Any, Final, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_serializer
 
+from app.core.formats import FormatName
 from app.core.text import CONTROL_CLASS, SEARCHABLE
 
 T = TypeVar("T")
@@ -72,7 +73,7 @@ class ObjectParams(BaseModel):
 class ListParams(ObjectParams):
     """Query parameters of every list route."""
 
-    format: Literal["json", "csv", "ndjson"] | None = Field(
+    format: FormatName | None = Field(
         default=None,
         description="Representation, instead of the `Accept` header: `json`, `csv` (header "
         "row, one row per record, nested values flattened) or `ndjson` (one record per line).",

@@ -91,3 +91,11 @@ def test_sparse_fieldsets(client: TestClient) -> None:
     assert body["errors"][0]["field"] == "query.fields"
     assert_problem(client.get("/v1/members/KZ?fields=nope"), 400)
     assert_problem(client.get("/v1/members/KZ?colour=red"), 400)
+
+
+def test_csv_columns_come_from_the_schema_not_the_first_record(client: TestClient) -> None:
+    """Organizations have English names only: the `names.ru` column is still there."""
+    header = client.get("/v1/partner-organizations?format=csv").text.splitlines()[0].split(",")
+    assert {"id", "names.en", "names.ru", "acronym", "sources", "updated_at"} <= set(header)
+    sparse = client.get("/v1/members?format=csv&fields=names").text.splitlines()[0]
+    assert sparse == "id,names.en,names.ru"
