@@ -109,6 +109,10 @@ def _serve(args: argparse.Namespace) -> int:
         proxy_headers=bool(proxies),
         forwarded_allow_ips=proxies or None,
         server_header=False,
+        # asyncio, not uvloop: under 50 keep-alive clients uvloop served some connections
+        # ten times later than others (p99 200-400 ms against 30-50 ms at the same
+        # throughput; measured with wrk, see the README).
+        loop="asyncio",
     )
     return 0
 

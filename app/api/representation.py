@@ -63,12 +63,18 @@ def snapshot(request: Request) -> Snapshot:
 def canonical_query(params: BaseModel) -> Query:
     """Validated parameters that differ from their defaults, by name, as text."""
     pairs = []
-    for name, value in sorted(params.model_dump(mode="json", exclude_defaults=True).items()):
-        if value is None:
+    fields = type(params).model_fields
+    for name in sorted(params.model_fields_set):
+        value = getattr(params, name)
+        if value is None or value == fields[name].default:
             continue
-        pairs.append(
-            (name, ("true" if value else "false") if isinstance(value, bool) else str(value))
-        )
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        elif hasattr(value, "isoformat"):
+            text = value.isoformat()
+        else:
+            text = str(value)
+        pairs.append((name, text))
     return pairs
 
 
@@ -172,9 +178,9 @@ def list_body(
             b'{"data":['
             + b",".join(parts)
             + b'],"meta":'
-            + orjson.dumps(meta.model_dump())
+            + orjson.dumps(meta.__dict__)
             + b',"links":'
-            + orjson.dumps(links.model_dump())
+            + orjson.dumps({k: v for k, v in links.__dict__.items() if v is not None})
             + b"}"
         )
     if fmt is CSV:
