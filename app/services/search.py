@@ -19,10 +19,14 @@ def search(snapshot: Snapshot, q: str, collections: list[str] | None = None) -> 
     needle = fold(q)
     if not needle:
         return []
-    ranked = []
-    for order, name, item in snapshot.search.candidates(needle):
-        if not collections or name in collections:
-            score = item.score(needle)
-            ranked.append((-score, order, item.sort_key, Hit(name, item, score)))
-    ranked.sort(key=lambda entry: entry[:3])
-    return [entry[3] for entry in ranked]
+    ranked = [
+        (-item.score(needle), order, item.sort_key, name, item)
+        for order, name, item in snapshot.search.candidates(needle)
+        if not collections or name in collections
+    ]
+    ranked.sort(key=_rank)
+    return [Hit(name, item, -score) for score, _, _, name, item in ranked]
+
+
+def _rank(entry: tuple[int, int, str, str, Item[Any]]) -> tuple[int, int, str]:
+    return entry[0], entry[1], entry[2]
