@@ -1,7 +1,13 @@
-"""The ceiling for the benchmark: bare Starlette returning pre-serialised bytes.
+"""The ceiling for the benchmark: bare Starlette answering pre-captured bytes.
 
-`BENCH_BODIES` names a folder of `<n>.body` / `<n>.headers` files written by bench.py;
-route `/<n>` answers that body (or, for a `304` status file, an empty 304) and nothing else.
+    BENCH_BODIES=/folder uvicorn scripts.bench_ceiling:app
+
+`BENCH_BODIES` names a folder of `<name>.body` / `<name>.json` pairs written by
+`scripts/bench.py`: the body, and `{"status": int, "headers": [[name, value], ...]}` as the
+real app sent them (without content-length, date and server, which uvicorn and Starlette
+add here as they do there). Route `/<name>` answers exactly that, whatever the query
+string or request headers, so a load generator can send the ceiling the very requests it
+sends the app.
 """
 
 import json
@@ -17,9 +23,16 @@ from starlette.routing import Route
 def _route(folder: Path, name: str) -> Route:
     body = (folder / f"{name}.body").read_bytes()
     meta = json.loads((folder / f"{name}.json").read_text())
+    status = int(meta["status"])
+    headers = [
+        (str(key).lower().encode("latin-1"), str(value).encode("latin-1"))
+        for key, value in meta["headers"]
+    ]
 
     async def endpoint(_request: Request) -> Response:
-        return Response(body, status_code=meta["status"], headers=meta["headers"])
+        response = Response(body, status_code=status)
+        response.raw_headers.extend(headers)
+        return response
 
     return Route(f"/{name}", endpoint)
 
