@@ -21,9 +21,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 
+ROOT = Path(__file__).resolve().parents[1]
 PATHS = ("/v1/members?limit=50", "/v1/members/KZ", "/v1/observers?as_of=2015-06-01", "/v1/councils")
 
 
@@ -54,10 +56,20 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(database_url: str, *, workers: int = 1, cache: bool = True) -> Iterator[str]:
-    """Start `cica-api serve` (the Dockerfile's command) and wait until it is ready.
+def running_server(
+    database_url: str,
+    *,
+    workers: int = 1,
+    cache: bool = True,
+    cwd: Path | None = None,
+    ready_path: str = "/readyz",
+    boot_seconds: float = 60.0,
+) -> Iterator[str]:
+    """Start `cica-api serve` (the Dockerfile's command) and wait until `ready_path`
+    answers 200 (a booting server may refuse connections or answer 503).
 
-    `cache=False` turns the response cache off so every request reaches the database."""
+    `cache=False` turns the response cache off, so every request is rendered. With `cwd`
+    the server runs from that folder (as in the container), importing this checkout."""
     port = free_port()
     env = {
         **os.environ,
@@ -67,6 +79,8 @@ def running_server(database_url: str, *, workers: int = 1, cache: bool = True) -
         "CICA_LOG_LEVEL": "warning",
         **({} if cache else {"CICA_CACHE_MAX_BYTES": "0"}),
     }
+    if cwd is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     command = [
         sys.executable,
         "-m",
@@ -78,21 +92,28 @@ def running_server(database_url: str, *, workers: int = 1, cache: bool = True) -
         str(workers),
     ]
     log = tempfile.TemporaryFile()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)
+    process = subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + boot_seconds
+        status = "no answer"
         while True:
             if process.poll() is not None:
                 log.seek(0)
-                raise RuntimeError("server exited: " + log.read().decode()[-2000:])
+                raise RuntimeError(f"server exited: {log.read().decode()[-3000:]}")
             try:
-                if httpx.get(base + "/readyz", timeout=1).status_code == 200:
+                response = httpx.get(base + ready_path, timeout=2, trust_env=False)
+                if response.status_code == 200:
                     break
-            except httpx.TransportError:
-                pass
+                status = f"HTTP {response.status_code}"
+            except httpx.TransportError as exc:
+                status = type(exc).__name__
             if time.monotonic() > deadline:
-                raise RuntimeError("server did not become ready in 60 s")
+                log.seek(0)
+                raise RuntimeError(
+                    f"{ready_path} not 200 in {boot_seconds:.0f} s ({status}): "
+                    + log.read().decode()[-3000:]
+                )
             time.sleep(0.2)
         yield base
     finally:

@@ -18,20 +18,16 @@ import os
 import re
 import shutil
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from scripts.load_test import free_port
+from scripts.load_test import running_server
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 README_ADDRESS = "127.0.0.1:8000"
-BOOT_SECONDS = 60.0
 LINE_SECONDS = 30.0
 
 
@@ -77,59 +73,26 @@ def _tool(name: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`cica-api serve` on a new SQLite database; yields its `host:port` once it serves data."""
+def server(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch_module: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """`cica-api serve` on a new SQLite database, run from an empty folder as in the
+    container, with no `CICA_*` setting of the developer's; yields its `host:port` once it
+    serves data (`serve` makes the public URL its own address)."""
     _tool("curl")
+    for key in [key for key in os.environ if key.startswith("CICA_")]:
+        monkeypatch_module.delenv(key)
     workdir = tmp_path_factory.mktemp("readme")
-    port = free_port()
-    address = f"127.0.0.1:{port}"
-    env = {key: value for key, value in os.environ.items() if not key.startswith("CICA_")}
-    env |= {
-        "CICA_DATABASE_URL": f"sqlite:///{workdir / 'readme.db'}",
-        "CICA_PUBLIC_URL": f"http://{address}",
-        "CICA_LOG_LEVEL": "warning",
-        # The server runs from an empty folder (as in the container): import this checkout.
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-    }
-    command = [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    log_path = workdir / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-    try:
-        _wait_until_serving(process, f"http://{address}/v1/members", log_path)
-        yield address
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with running_server(
+        f"sqlite:///{workdir / 'readme.db'}", cwd=workdir, ready_path="/v1/members"
+    ) as base:
+        yield base.removeprefix("http://")
 
 
-def _wait_until_serving(process: subprocess.Popen[bytes], url: str, log_path: Path) -> None:
-    """Until `url` answers 200: a booting server may refuse connections or answer 503."""
-    deadline = time.monotonic() + BOOT_SECONDS
-    status = "no answer"
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"server exited with {process.returncode}:\n{_tail(log_path)}")
-        try:
-            response = httpx.get(url, timeout=2, trust_env=False)
-        except httpx.TransportError as exc:
-            status = type(exc).__name__
-        else:
-            if response.status_code == 200:
-                return
-            status = f"HTTP {response.status_code}"
-        time.sleep(0.2)
-    pytest.fail(f"{url} not 200 within {BOOT_SECONDS:.0f} s ({status}):\n{_tail(log_path)}")
-
-
-def _tail(path: Path) -> str:
-    return path.read_text(encoding="utf-8", errors="replace")[-3000:]
+@pytest.fixture(scope="module")
+def monkeypatch_module() -> Iterator[pytest.MonkeyPatch]:
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
 
 
 @pytest.mark.parametrize("line", [pytest.param(line, id=line) for line in LINES])

@@ -31,7 +31,7 @@ from app.core.formats import (
 from app.core.http import CACHE_CONTROL, VARY
 from app.core.languages import negotiate_language
 from app.core.listing import ListLinks, ListMeta, ListParams, ObjectParams
-from app.core.snapshot import CollectionData, Item, Snapshot, fingerprint, localise
+from app.core.snapshot import Item, Snapshot, fingerprint, localise
 
 Query = list[tuple[str, str]]
 
@@ -269,7 +269,3 @@ def object_response(
         language=language,
         body=body,
     )
-
-
-def columns_of(data: CollectionData[Any]) -> Sequence[Any]:
-    return data.columns

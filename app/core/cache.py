@@ -16,10 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.core.formats import Preferences, accept_preferences
-from app.core.http import Headers, request_validators, send_representation
+from app.core.http import Headers, request_validators, run_as_get, send_representation
 from app.core.languages import header_language
 
 CANONICAL_KEY: Final = "cica.canonical_key"
@@ -153,26 +153,13 @@ class CachingMiddleware:
         validators: tuple[bytes | None, bytes | None],
     ) -> None:
         """Run the app for the full GET; keep a 200 the route marked cacheable."""
-        start: Message = {}
-        chunks: list[bytes] = []
-
-        async def capture(message: Message) -> None:
-            nonlocal start
-            if message["type"] == "http.response.start":
-                start = message
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-
         state = scope.setdefault("state", {})
-        await self.app({**scope, "method": "GET", "state": state}, receive, capture)
-        if not start:
+        response = await run_as_get(self.app, scope, receive)
+        if response is None:
             return
-        body = b"".join(chunks)
-        headers: Headers = list(start.get("headers", []))
+        status, headers, body = response
         key = state.get(CANONICAL_KEY)
-        if start["status"] == 200 and key is not None and self.version() == signature[0]:
+        if status == 200 and key is not None and self.version() == signature[0]:
             stored = [(n, v) for n, v in headers if n not in _PASS_THROUGH]
             self.cache.put(signature, (signature[0], key), stored, body)
-        await send_representation(
-            send, start["status"], headers, body, head=head, validators=validators
-        )
+        await send_representation(send, status, headers, body, head=head, validators=validators)

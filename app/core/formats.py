@@ -101,8 +101,6 @@ def render_json(document: Any) -> bytes:
 
 # --- CSV -----------------------------------------------------------------------------------
 
-Path = tuple[str | int, ...]
-
 
 @dataclass(frozen=True)
 class Column:

@@ -104,6 +104,27 @@ async def send_representation(
     await send({"type": "http.response.body", "body": b"" if head else body})
 
 
+async def run_as_get(
+    app: ASGIApp, scope: Scope, receive: Receive
+) -> tuple[int, Headers, bytes] | None:
+    """Run `app` for a GET of the same URL and collect its response (HEAD is answered from
+    the GET representation); None if it sent nothing."""
+    start: Message = {}
+    chunks: list[bytes] = []
+
+    async def capture(message: Message) -> None:
+        nonlocal start
+        if message["type"] == "http.response.start":
+            start = message
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app({**scope, "method": "GET"}, receive, capture)
+    if not start:
+        return None
+    return start["status"], list(start.get("headers", [])), b"".join(chunks)
+
+
 class HttpSemanticsMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -116,27 +137,12 @@ class HttpSemanticsMiddleware:
         if method not in ("GET", "HEAD"):
             await self.app(scope, receive, _allow_head(send))
             return
-        start: Message = {}
-        chunks: list[bytes] = []
-
-        async def capture(message: Message) -> None:
-            nonlocal start
-            if message["type"] == "http.response.start":
-                start = message
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-
-        await self.app({**scope, "method": "GET"}, receive, capture)
-        if not start:
+        response = await run_as_get(self.app, scope, receive)
+        if response is None:
             return
-        headers: Headers = list(start.get("headers", []))
+        status, headers, body = response
         await send_representation(
-            send,
-            start["status"],
-            headers,
-            b"".join(chunks),
-            head=method == "HEAD",
-            validators=request_validators(scope),
+            send, status, headers, body, head=method == "HEAD", validators=request_validators(scope)
         )
 
 

@@ -9,13 +9,12 @@ request sees one version throughout and a swap is a single assignment.
 
 import bisect
 import datetime as dt
-import gc
 import hashlib
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.utils import format_datetime
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import orjson
 from pydantic import BaseModel
@@ -30,10 +29,6 @@ if TYPE_CHECKING:
     from app.registry import CollectionSpec
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-
-
-class PublicRecord(Protocol):
-    id: str
 
 
 R = TypeVar("R", bound=BaseModel)
@@ -304,8 +299,3 @@ def build_snapshot(
 
 def fingerprint(*parts: str) -> str:
     return hashlib.blake2b("\x00".join(parts).encode(), digest_size=8).hexdigest()
-
-
-def collect() -> None:
-    """Free the previous snapshot's cycles promptly after a swap."""
-    gc.collect()
