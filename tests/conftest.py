@@ -95,7 +95,12 @@ def fresh_engine(databases: DatabaseFactory) -> Iterator[Engine]:
 @pytest.fixture(scope="session")
 def client(seeded_engine: Engine) -> Iterator[TestClient]:
     app = create_app(
-        Settings(database_url=str(seeded_engine.url), public_url="http://api.test"),
+        # The shared data never changes, so no version poller runs SQL beside other tests.
+        Settings(
+            database_url=str(seeded_engine.url),
+            public_url="http://api.test",
+            version_poll_seconds=3600,
+        ),
         engine=seeded_engine,
     )
     with TestClient(app, base_url="http://api.test") as test_client:

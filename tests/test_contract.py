@@ -48,6 +48,7 @@ import pytest
 import schemathesis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from schemathesis.python.asgi import shutdown_lifespans
 from sqlalchemy import Engine
 
 from app.core.config import Settings
@@ -85,8 +86,14 @@ schema = schemathesis.openapi.from_dict(
 
 @pytest.fixture(scope="module")
 def contract_app(seeded_engine: Engine) -> Iterator[FastAPI]:
-    """One app per backend; module-scoped because Hypothesis rejects function-scoped fixtures."""
-    yield create_app(Settings(database_url=str(seeded_engine.url)), engine=seeded_engine)
+    """One app per backend; module-scoped because Hypothesis rejects function-scoped fixtures.
+
+    The data does not change during the module, so the app does not poll for new versions;
+    its lifespans (Schemathesis starts one per operation) are all stopped when the module
+    ends, so no poller outlives it into other tests."""
+    settings = Settings(database_url=str(seeded_engine.url), version_poll_seconds=3600)
+    yield create_app(settings, engine=seeded_engine)
+    shutdown_lifespans()
 
 
 def test_contract_document_is_the_served_one(client: TestClient) -> None:

@@ -29,6 +29,7 @@ from app.core.snapshot import Snapshot, build_snapshot, read_version_of
 logger = logging.getLogger("app.dataset")
 T = TypeVar("T")
 WORK_TIMEOUT = 15.0
+STOP_SECONDS = 5.0
 
 
 class DatabaseTimeout(Exception):
@@ -45,8 +46,9 @@ class SingleFlight:
 
     async def run(self, call: Callable[[], T]) -> T:
         if self._task is None or self._task.done():
+            # Abandoned on cancel: shutting down never waits on a thread stuck in a driver.
             self._task = asyncio.ensure_future(
-                anyio.to_thread.run_sync(call, limiter=self._limiter)
+                anyio.to_thread.run_sync(call, limiter=self._limiter, abandon_on_cancel=True)
             )
         task = self._task
         try:
@@ -54,6 +56,10 @@ class SingleFlight:
         except TimeoutError:
             raise DatabaseTimeout(f"no answer within {self.timeout:g} s") from None
         return result
+
+    def cancel(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
 
 
 class ReadModel:
@@ -103,10 +109,14 @@ class Maintainer:
         self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
+        """Cancel the poller and any database call in flight, without waiting on a thread
+        (a shutdown that waited on one was seen to hang the test suite under load)."""
+        self._work.cancel()
+        self._probe.cancel()
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(self._task, STOP_SECONDS)
 
     async def _run(self) -> None:
         """Poll every `poll_seconds`; after a failure retry sooner, backing off to 5 s."""
