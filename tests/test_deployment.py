@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 
 from scripts.bench_proxy import running_proxy
 from scripts.load_test import running_server
-from tests.test_dockerfile import IMAGE_PORT, RUNTIME, healthcheck_argv
+from tests.support.dockerfile import IMAGE_PORT, RUNTIME, healthcheck_argv
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
