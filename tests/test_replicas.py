@@ -79,13 +79,16 @@ def _start(database_url: str, log: Path) -> Replica:
     return Replica(f"http://127.0.0.1:{port}", process, log)
 
 
-def _stop(replica: Replica) -> None:
-    replica.process.terminate()
-    try:
-        replica.process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        replica.process.kill()
-        replica.process.wait()
+def _stop(replicas: list[Replica]) -> None:
+    """Stop them together (each shutdown may take seconds)."""
+    for replica in replicas:
+        replica.process.terminate()
+    for replica in replicas:
+        try:
+            replica.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            replica.process.kill()
+            replica.process.wait()
 
 
 def _advisory_waiters(admin: Engine) -> int:
@@ -136,8 +139,7 @@ def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[list[Re
             _wait_ready(replica, deadline)
         yield started, database_url
     finally:
-        for replica in started:
-            _stop(replica)
+        _stop(started)
         admin.dispose()
         databases.drop_all()
 
