@@ -13,6 +13,8 @@ import signal
 import subprocess
 import sys
 import time
+import tomllib
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +33,7 @@ from tests.support.dockerfile import (
     with_port,
 )
 
+ROOT = Path(__file__).resolve().parents[1]
 BOOT_SECONDS = 60.0
 
 
@@ -129,3 +132,32 @@ def test_image_command_serves_the_dataset_and_stops_on_sigterm(
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=10) in (0, -signal.SIGTERM)
     assert "shutdown complete" in log.read_text().lower(), log.read_text()[-2000:]
+
+
+def test_builder_copies_every_package_and_the_wheel_holds_their_data(tmp_path: Path) -> None:
+    """The image installs the project as a wheel (non-editable): it must hold the migrations
+    and seed files the server reads at start, and the builder must copy every package."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    packages = pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"]
+    copied = {args.split()[0] for args in STAGES[0].all("COPY")}
+    assert set(packages) <= copied, f"the builder copies {copied}, the wheel needs {packages}"
+    uv = Path(sys.executable).parent / "uv"
+    subprocess.run(
+        [str(uv), "build", "--wheel", "--quiet", "--out-dir", str(tmp_path)],
+        cwd=ROOT,
+        check=True,
+        timeout=120,
+    )
+    (wheel,) = tmp_path.glob("*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    tracked = subprocess.run(
+        ["git", "ls-files", "migrations", "seed"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    wanted = [name for name in tracked if not name.endswith(".gitignore")]
+    assert wanted and not [name for name in wanted if name not in names], sorted(
+        name for name in wanted if name not in names
+    )
