@@ -89,8 +89,10 @@ async def send_representation(
     validators: tuple[bytes | None, bytes | None],
 ) -> None:
     """Send a GET representation: as is, without its body for HEAD, or as a 304."""
-    if status == 200 and not_modified(
-        *validators, header(headers, b"etag"), header(headers, b"last-modified")
+    if (
+        status == 200
+        and validators != (None, None)
+        and not_modified(*validators, header(headers, b"etag"), header(headers, b"last-modified"))
     ):
         kept = [
             (n, v)
@@ -137,12 +139,17 @@ class HttpSemanticsMiddleware:
         if method not in ("GET", "HEAD"):
             await self.app(scope, receive, _allow_head(send))
             return
+        validators = request_validators(scope)
+        if method == "GET" and validators == (None, None):
+            # Nothing to answer but the representation itself: let it through as it is sent.
+            await self.app(scope, receive, send)
+            return
         response = await run_as_get(self.app, scope, receive)
         if response is None:
             return
         status, headers, body = response
         await send_representation(
-            send, status, headers, body, head=method == "HEAD", validators=request_validators(scope)
+            send, status, headers, body, head=method == "HEAD", validators=validators
         )
 
 
