@@ -1,6 +1,7 @@
 """The snapshot's precomputed indexes answer exactly what a scan of the records answers."""
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -8,7 +9,18 @@ import pytest
 from pydantic import BaseModel
 from sqlalchemy import Engine
 
-from app.core.snapshot import Built, CollectionData, Interval, Item, build_snapshot, collection_data
+from app.core.snapshot import (
+    Built,
+    CollectionData,
+    Interval,
+    Item,
+    SearchEntry,
+    build_snapshot,
+    collection_data,
+)
+from app.core.text import fold
+from app.registry import SEARCHABLE
+from app.services.search import search
 
 D = dt.date
 
@@ -108,3 +120,56 @@ def test_as_of_index_follows_every_date_an_interval_holds(end: dt.date | None) -
     assert [i.id for i in data.by_day.at(D(2010, 3, 15))] == ["t0"]
     assert [i.id for i in data.by_day.at(D(2010, 3, 14))] == []
     assert [i.id for i in data.by_day.at(D(2009, 12, 31))] == ["t1"]
+
+
+def search_needles(entries: Sequence[SearchEntry]) -> set[str]:
+    """Every text of up to 4 characters the search texts hold, every word and pair of words,
+    and texts nothing holds."""
+    needles = {"zzzz", "qx", "kaz zzz", "\u0436\u0436\u0436"}
+    for _, item in entries:
+        texts = item.blob.split("\x00")
+        for text in texts:
+            words = text.split()
+            needles.update(words)
+            needles.update(" ".join(words[i : i + 2]) for i in range(len(words) - 1))
+            for size in range(1, 5):
+                needles.update(text[i : i + size].strip() for i in range(len(text) - size + 1))
+    return {needle for needle in needles if needle and fold(needle) == needle}
+
+
+def test_search_candidates_match_a_scan_for_every_short_text_and_word(
+    seeded_engine: Engine,
+) -> None:
+    index = build_snapshot(seeded_engine).search
+    needles = search_needles(index.entries)
+    assert len(needles) > 1000
+    for needle in needles:
+        scanned = [entry for entry in index.entries if needle in entry[1].blob]
+        assert list(index.candidates(needle)) == scanned, needle
+
+
+def test_search_ranks_by_score_then_collection_then_english_name(seeded_engine: Engine) -> None:
+    """The definition, spelled as a sort over a scan of every searchable record."""
+    snapshot = build_snapshot(seeded_engine)
+    order = {name: n for n, name in enumerate(SEARCHABLE)}
+    records = [
+        (name, item)
+        for name in SEARCHABLE
+        for item in snapshot.collections[name].items
+        if item.primary
+    ]
+    for needle in sorted(search_needles(snapshot.search.entries))[::7]:
+        for collections in (None, ["observers", "members"]):
+            matches = [
+                (name, item)
+                for name, item in records
+                if needle in item.blob and (collections is None or name in collections)
+            ]
+            expected = sorted(
+                matches,
+                key=lambda m: (-m[1].score(needle), order[m[0]], m[1].sort_key),
+            )
+            hits = search(snapshot, needle, collections)
+            assert [(h.collection, h.item, h.score) for h in hits] == [
+                (name, item, item.score(needle)) for name, item in expected
+            ], needle

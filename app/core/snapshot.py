@@ -179,43 +179,52 @@ class CollectionData(Generic[R]):
         return self.by_id.get(record_id.lower())
 
 
+SearchEntry = tuple[str, Item[Any]]
+"""A searchable record and the name of its collection."""
+GRAM = 3
+"""Folded texts up to this length are keys of `SearchIndex.grams`."""
+
+
 @dataclass(frozen=True)
 class SearchIndex:
-    """Every searchable record's folded texts in one string, so a query scans it with
-    `str.find` instead of calling into each record."""
+    """Every searchable record, in the order hits of equal score are ranked (collections in
+    registry order, then by English name), and keyed by every folded text of up to `GRAM`
+    characters their search texts contain: a query of up to `GRAM` characters finds its
+    candidates with one lookup, a longer one tests only the records holding its first
+    `GRAM` characters."""
 
-    text: str
-    starts: tuple[int, ...]
-    entries: tuple[tuple[int, str, Item[Any]], ...]
-    """(collection order, collection name, item), aligned with `starts`."""
+    entries: tuple[SearchEntry, ...]
+    grams: Mapping[str, tuple[SearchEntry, ...]]
 
     @classmethod
     def of(cls, collections: Sequence[tuple[str, CollectionData[Any]]]) -> "SearchIndex":
-        parts: list[str] = []
-        starts: list[int] = []
-        entries: list[tuple[int, str, Item[Any]]] = []
-        offset = 0
-        for order, (name, data) in enumerate(collections):
-            for item in data.items:
-                if item.primary:
-                    starts.append(offset)
-                    entries.append((order, name, item))
-                    parts.append(item.blob)
-                    offset += len(item.blob) + 1
-        return cls("\x01".join(parts), tuple(starts), tuple(entries))
+        ranked = [
+            (order, item.sort_key, (name, item))
+            for order, (name, data) in enumerate(collections)
+            for item in data.items
+            if item.primary
+        ]
+        ranked.sort(key=lambda entry: entry[:2])  # stable: list order within a tie
+        entries = tuple(entry for _, _, entry in ranked)
+        grams: dict[str, list[SearchEntry]] = {}
+        for entry in entries:
+            blob = entry[1].blob
+            found = {
+                blob[start : start + size]
+                for size in range(1, GRAM + 1)
+                for start in range(len(blob) - size + 1)
+            }
+            for gram in found:
+                if "\x00" not in gram:  # a separator, never in a folded query
+                    grams.setdefault(gram, []).append(entry)
+        return cls(entries, {gram: tuple(found) for gram, found in grams.items()})
 
-    def candidates(self, needle: str) -> list[tuple[int, str, Item[Any]]]:
-        """Entries whose texts contain `needle`, each once, in index order."""
-        found: list[tuple[int, str, Item[Any]]] = []
-        last = -1
-        position = self.text.find(needle)
-        while position != -1:
-            index = bisect.bisect_right(self.starts, position) - 1
-            if index != last:
-                found.append(self.entries[index])
-                last = index
-            position = self.text.find(needle, position + 1)
-        return found
+    def candidates(self, needle: str) -> Sequence[SearchEntry]:
+        """Entries whose search texts contain `needle` (folded), in `entries` order."""
+        found = self.grams.get(needle[:GRAM], ())
+        if len(needle) <= GRAM:
+            return found
+        return [entry for entry in found if needle in entry[1].blob]
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from app.core.errors import error_responses
 from app.core.formats import JSON, LIST_FORMATS, csv_columns, render_json
 from app.core.listing import ListParams, choice_pattern, fields_field, q_field
 from app.registry import SEARCHABLE
-from app.services.search import Hit, search
+from app.services.search import SCORES, Hit, search
 
 router = APIRouter(tags=["search"])
 
@@ -44,11 +44,15 @@ class SearchParams(ListParams):
     fields: str | None = fields_field(RESULT_FIELDS, example="id,name,url")
 
 
-def _result(hit: Hit, language: str, public_url: str, *, whole: bool) -> View:
-    """A hit's JSON is made once per record, language and public URL, around its score."""
+HitParts = tuple[bytes, bytes, dict[str, Any]]
+"""A hit's JSON before and after its score, and its fields (for CSV and `fields=`)."""
+
+
+def _parts(hit: Hit, language: str, public_url: str) -> HitParts:
+    """Made once per record, language and public URL, and kept with the record."""
     key = ("search", language, public_url)
-    cached: tuple[bytes, bytes, dict[str, Any]] | None = hit.item.memo.get(key)
-    if cached is None:
+    parts: HitParts | None = hit.item.memo.get(key)
+    if parts is None:
         item = hit.item
         fields = {
             "collection": hit.collection,
@@ -59,10 +63,21 @@ def _result(hit: Hit, language: str, public_url: str, *, whole: bool) -> View:
         url = f"{public_url}/v1/{hit.collection}/{quote(item.id)}"
         head = render_json({**fields, "score": 0})[: -len(b"0}")]
         tail = b',"url":' + render_json(url) + b"}"
-        cached = hit.item.memo[key] = (head, tail, {**fields, "url": url})
-    head, tail, fields = cached
-    data = {} if whole else {**fields, "score": hit.score}  # fields for CSV or `fields=` only
-    return View(head + str(hit.score).encode() + tail, data)
+        parts = hit.item.memo[key] = (head, tail, {**fields, "url": url})
+    return parts
+
+
+_SCORE_TEXT = {score: str(score).encode() for score in SCORES}
+
+
+def _json(hit: Hit, language: str, public_url: str) -> bytes:
+    head, tail, _ = _parts(hit, language, public_url)
+    return head + _SCORE_TEXT[hit.score] + tail
+
+
+def _view(hit: Hit, language: str, public_url: str) -> View:
+    head, tail, fields = _parts(hit, language, public_url)
+    return View(head + _SCORE_TEXT[hit.score] + tail, {**fields, "score": hit.score})
 
 
 @router.get(
@@ -83,17 +98,20 @@ async def search_route(request: Request) -> Response:
     fmt, language = negotiated(request, params, params.format, LIST_FORMATS)
     wanted = params.collections.split(",") if params.collections else None
     hits = search(current, params.q, wanted)
-    here = site(request)
-    views = [
-        _result(hit, language, here.public_url, whole=fmt is JSON and params.fields is None)
-        for hit in hits[params.offset : params.offset + params.limit]
-    ]
+    public_url = site(request).public_url
+    page = hits[params.offset : params.offset + params.limit]
+    views, encoded = [], None
+    if fmt is JSON and params.fields is None:
+        encoded = [_json(hit, language, public_url) for hit in page]
+    else:
+        views = [_view(hit, language, public_url) for hit in page]
     return page_response(
         request,
         current,
         path="/v1/search",
         params=params,
         views=views,
+        encoded=encoded,
         total=len(hits),
         columns=COLUMNS,
         fmt=fmt,
