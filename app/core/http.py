@@ -79,6 +79,18 @@ def header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> bytes | None:
     return next((v for n, v in headers if n == name), None)
 
 
+def not_modified_headers(headers: Headers) -> Headers:
+    """What a 304 repeats of a representation's headers: validators and caching headers."""
+    return [
+        (n, v) for n, v in headers if n in NOT_MODIFIED_HEADERS or n.startswith(b"access-control-")
+    ]
+
+
+async def send_not_modified(send: Send, headers: Headers) -> None:
+    await send({"type": "http.response.start", "status": 304, "headers": headers})
+    await send({"type": "http.response.body", "body": b""})
+
+
 async def send_representation(
     send: Send,
     status: int,
@@ -94,13 +106,7 @@ async def send_representation(
         and validators != (None, None)
         and not_modified(*validators, header(headers, b"etag"), header(headers, b"last-modified"))
     ):
-        kept = [
-            (n, v)
-            for n, v in headers
-            if n in NOT_MODIFIED_HEADERS or n.startswith(b"access-control-")
-        ]
-        await send({"type": "http.response.start", "status": 304, "headers": kept})
-        await send({"type": "http.response.body", "body": b""})
+        await send_not_modified(send, not_modified_headers(headers))
         return
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": b"" if head else body})
