@@ -1,6 +1,6 @@
 """Search across every searchable collection of the snapshot, ranked."""
 
-from typing import Any, NamedTuple
+from typing import Any
 
 from app.core.snapshot import Item, Snapshot
 from app.core.text import fold
@@ -9,10 +9,9 @@ SCORES = (100, 60, 40, 20)
 """What `Item.score` gives a record that matches, best first."""
 
 
-class Hit(NamedTuple):
-    collection: str
-    item: Item[Any]
-    score: int
+Hit = tuple[str, Item[Any], int]
+"""A matching record: its collection's name, the record and its score (a plain tuple:
+a search makes one per match)."""
 
 
 def search(snapshot: Snapshot, q: str, collections: list[str] | None = None) -> list[Hit]:
@@ -25,5 +24,5 @@ def search(snapshot: Snapshot, q: str, collections: list[str] | None = None) -> 
     for name, item in snapshot.search.candidates(needle):
         if not collections or name in collections:
             score = item.score(needle)
-            groups[score].append(Hit(name, item, score))
+            groups[score].append((name, item, score))
     return [hit for score in SCORES for hit in groups[score]]

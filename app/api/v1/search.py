@@ -1,5 +1,6 @@
 """`/v1/search`: one query across every collection, ranked."""
 
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -12,6 +13,7 @@ from app.api.v1.collection import LIST_RESPONSES, page_model, sparse_model
 from app.core.errors import error_responses
 from app.core.formats import JSON, LIST_FORMATS, csv_columns, render_json
 from app.core.listing import ListParams, choice_pattern, fields_field, q_field
+from app.core.snapshot import Item
 from app.registry import SEARCHABLE
 from app.services.search import SCORES, Hit, search
 
@@ -46,38 +48,41 @@ class SearchParams(ListParams):
 
 HitParts = tuple[bytes, bytes, dict[str, Any]]
 """A hit's JSON before and after its score, and its fields (for CSV and `fields=`)."""
+_SCORE_TEXT = {score: str(score).encode() for score in SCORES}
 
 
-def _parts(hit: Hit, language: str, public_url: str) -> HitParts:
-    """Made once per record, language and public URL, and kept with the record."""
-    key = ("search", language, public_url)
-    parts: HitParts | None = hit.item.memo.get(key)
+def _parts(collection: str, item: Item[Any], key: tuple[str, str, str]) -> HitParts:
+    """Made once per record, language and public URL (`key`), and kept with the record."""
+    parts: HitParts | None = item.memo.get(key)
     if parts is None:
-        item = hit.item
+        _, language, public_url = key
         fields = {
-            "collection": hit.collection,
+            "collection": collection,
             "id": item.id,
             "name": item.name(language),
             "names": item.data[language].get("names") or {"en": item.name("en")},
         }
-        url = f"{public_url}/v1/{hit.collection}/{quote(item.id)}"
+        url = f"{public_url}/v1/{collection}/{quote(item.id)}"
         head = render_json({**fields, "score": 0})[: -len(b"0}")]
         tail = b',"url":' + render_json(url) + b"}"
-        parts = hit.item.memo[key] = (head, tail, {**fields, "url": url})
+        parts = item.memo[key] = (head, tail, {**fields, "url": url})
     return parts
 
 
-_SCORE_TEXT = {score: str(score).encode() for score in SCORES}
+def _json(hits: Sequence[Hit], key: tuple[str, str, str]) -> list[bytes]:
+    encoded = []
+    for collection, item, score in hits:
+        head, tail, _ = _parts(collection, item, key)
+        encoded.append(head + _SCORE_TEXT[score] + tail)
+    return encoded
 
 
-def _json(hit: Hit, language: str, public_url: str) -> bytes:
-    head, tail, _ = _parts(hit, language, public_url)
-    return head + _SCORE_TEXT[hit.score] + tail
-
-
-def _view(hit: Hit, language: str, public_url: str) -> View:
-    head, tail, fields = _parts(hit, language, public_url)
-    return View(head + _SCORE_TEXT[hit.score] + tail, {**fields, "score": hit.score})
+def _views(hits: Sequence[Hit], key: tuple[str, str, str]) -> list[View]:
+    views = []
+    for collection, item, score in hits:
+        head, tail, fields = _parts(collection, item, key)
+        views.append(View(head + _SCORE_TEXT[score] + tail, {**fields, "score": score}))
+    return views
 
 
 @router.get(
@@ -98,13 +103,13 @@ async def search_route(request: Request) -> Response:
     fmt, language = negotiated(request, params, params.format, LIST_FORMATS)
     wanted = params.collections.split(",") if params.collections else None
     hits = search(current, params.q, wanted)
-    public_url = site(request).public_url
+    key = ("search", language, site(request).public_url)
     page = hits[params.offset : params.offset + params.limit]
     views, encoded = [], None
     if fmt is JSON and params.fields is None:
-        encoded = [_json(hit, language, public_url) for hit in page]
+        encoded = _json(page, key)
     else:
-        views = [_view(hit, language, public_url) for hit in page]
+        views = _views(page, key)
     return page_response(
         request,
         current,
