@@ -56,10 +56,8 @@ class Entry:
     def of(cls, key: str, headers: Headers, body: bytes) -> "Entry":
         kept = not_modified_headers(headers)
         size = ENTRY_OVERHEAD + len(key) + len(body) + POINTER * len(kept)
-        size += sum(len(n) + len(v) for n, v in headers)
-        return cls(
-            headers, body, size, header(headers, b"etag"), header(headers, b"last-modified"), kept
-        )
+        size += sum([len(n) + len(v) for n, v in headers])
+        return cls(headers, body, size, header(kept, b"etag"), header(kept, b"last-modified"), kept)
 
 
 class ResponseCache:
