@@ -1,6 +1,7 @@
 """The benchmark's bare-Starlette ceiling runs on the server options `cica-api serve` uses,
 so its ratios compare the app with bare Starlette on one server configuration."""
 
+import os
 from typing import Any
 
 import pytest
@@ -10,13 +11,18 @@ from scripts import bench
 
 
 def serve_options(monkeypatch: pytest.MonkeyPatch, *argv: str) -> dict[str, Any]:
+    """What `cica-api serve` hands uvicorn (which is not started)."""
     seen: dict[str, Any] = {}
     monkeypatch.setattr("uvicorn.run", lambda *_args, **kwargs: seen.update(kwargs))
     monkeypatch.setattr(cli, "configure_logging", lambda _level: None)
-    monkeypatch.delenv("CICA_TRUSTED_PROXIES", raising=False)
-    monkeypatch.setenv("CICA_PUBLIC_URL", "http://127.0.0.1:8000")
-    assert cli.main(["serve", *argv]) == 0
-    cli.get_settings.cache_clear()
+    saved = dict(os.environ)  # serve fills in settings through the environment
+    try:
+        os.environ.pop("CICA_TRUSTED_PROXIES", None)
+        assert cli.main(["serve", *argv]) == 0
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        cli.get_settings.cache_clear()
     return seen
 
 
