@@ -37,6 +37,8 @@ Headers = list[tuple[bytes, bytes]]
 
 
 def _etag_matches(if_none_match: bytes, etag: bytes) -> bool:
+    if if_none_match == etag:  # what a client that revalidates sends back
+        return True
     if if_none_match.strip() == b"*":
         return True
     return any(tag.strip().removeprefix(b"W/") == etag for tag in if_none_match.split(b","))
