@@ -9,6 +9,10 @@ from app.core.db import build_engine
 from app.core.logging import configure as configure_logging
 from app.core.migrations import upgrade_to_head
 
+EVENT_LOOP = "uvloop"
+"""`serve`'s default loop; `scripts.bench` runs its bare-Starlette ceiling on the same one."""
+HTTP_PARSER = "httptools"
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cica-api", description=__doc__)
@@ -19,6 +23,12 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--no-seed", action="store_true", help="do not seed an empty database")
+    serve.add_argument(
+        "--loop",
+        choices=["uvloop", "asyncio"],
+        default=EVENT_LOOP,
+        help=f"event loop (default {EVENT_LOOP})",
+    )
     serve.epilog = "Without CICA_PUBLIC_URL, links use http://<host>:<port>."
 
     commands.add_parser("migrate", help="apply migrations up to head")
@@ -109,10 +119,8 @@ def _serve(args: argparse.Namespace) -> int:
         proxy_headers=bool(proxies),
         forwarded_allow_ips=proxies or None,
         server_header=False,
-        # asyncio, not uvloop: under 50 keep-alive clients uvloop served some connections
-        # ten times later than others (p99 200-400 ms against 30-50 ms at the same
-        # throughput; measured with wrk, see the README).
-        loop="asyncio",
+        loop=args.loop,
+        http=HTTP_PARSER,
     )
     return 0
 

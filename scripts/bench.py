@@ -87,6 +87,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
+from app.cli import EVENT_LOOP, HTTP_PARSER
 from scripts.load_test import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -363,17 +364,30 @@ def ceiling_server(folder: Path) -> Server:
         str(port),
         "--log-level",
         "warning",
-        "--no-access-log",
+        *CEILING_SERVER_OPTIONS,
     ]
     env = {**os.environ, "BENCH_BODIES": str(folder)}
     return Server("ceiling", command, env, port, f"/{SCENARIOS[0].key}")
 
 
+CEILING_SERVER_OPTIONS = [
+    # What `cica-api serve` runs uvicorn with (app/cli.py), so the ratio compares the app
+    # with bare Starlette on the very same server, loop and HTTP parser.
+    "--loop",
+    EVENT_LOOP,
+    "--http",
+    HTTP_PARSER,
+    "--no-access-log",
+    "--no-server-header",
+    "--no-proxy-headers",
+]
+
+
 def http_parser() -> str:
-    """What `uvicorn --http auto` picks in this environment, and its header-size limit."""
-    if importlib.util.find_spec("httptools"):
+    """The HTTP parser both servers run, and its header-size limit."""
+    if HTTP_PARSER == "httptools":
         return "httptools (llhttp: no limit on header size)"
-    return "h11 (h11_max_incomplete_event_size: 16 KiB of request head by default)"
+    return f"{HTTP_PARSER} (h11_max_incomplete_event_size: 16 KiB of request head by default)"
 
 
 # ------------------------------------------------------------------ loading ---------
@@ -873,7 +887,10 @@ def main() -> int:
         f"{args.rounds} interleaved rounds; priority: "
         + ("nice -20 for the servers and wrk (and their autogroups)" if PRIORITY else "normal")
     )
-    print(f"server HTTP parser: {http_parser()}")
+    print(
+        f"servers: uvicorn, one worker, loop {EVENT_LOOP}, HTTP parser {http_parser()}; the "
+        "ceiling with the same options as `cica-api serve`"
+    )
 
     criteria: list[Criterion] = []
     lines: list[str] = []

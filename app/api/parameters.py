@@ -8,6 +8,7 @@ OpenAPI `parameters` are generated here from that model's JSON schema: one sourc
 
 from collections import Counter
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
@@ -22,7 +23,9 @@ M = TypeVar("M", bound=BaseModel)
 def parse_query(request: Request, model: type[M]) -> M:
     """The validated parameters; a repeated parameter or a control character is a 400, an
     unknown parameter a 400, an invalid value a 422 (through the validation handler)."""
-    pairs = request.query_params.multi_items()
+    query = request.scope["query_string"]
+    # As Starlette's `request.query_params` reads it, without building its multi-dict.
+    pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True) if query else []
     for name, value in pairs:
         if CONTROL.search(name) or CONTROL.search(value):
             raise BadRequest(

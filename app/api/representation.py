@@ -7,10 +7,11 @@ canonical request (path, validated parameters in a canonical order, negotiated f
 language), so it is the same on every replica and costs nothing to compute.
 """
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import urlencode
+from typing import Any, Final
+from urllib.parse import quote_plus
 
 import orjson
 from fastapi import Request, Response
@@ -20,6 +21,7 @@ from app.core.cache import CANONICAL_KEY
 from app.core.errors import ServiceUnavailable
 from app.core.formats import (
     CSV,
+    FORMATS,
     JSON,
     Format,
     accept_preferences,
@@ -30,10 +32,34 @@ from app.core.formats import (
 )
 from app.core.http import CACHE_CONTROL, VARY
 from app.core.languages import negotiate_language
-from app.core.listing import ListLinks, ListMeta, ListParams, ObjectParams
+from app.core.listing import ListParams, ObjectParams
 from app.core.snapshot import Item, Snapshot, fingerprint, localise
 
 Query = list[tuple[str, str]]
+_NOT_PLAIN = re.compile(r"[^A-Za-z0-9_.~-]")
+CACHE_CONTROL_RAW: Final = CACHE_CONTROL.encode()
+VARY_RAW: Final = VARY.encode()
+_CONTENT_TYPES: Final = {
+    # What Starlette's Response makes of a media type.
+    f.name: (
+        f.media_type
+        + (
+            "; charset=utf-8"
+            if f.media_type.startswith("text/") and "charset=" not in f.media_type.lower()
+            else ""
+        )
+    ).encode("latin-1")
+    for f in FORMATS.values()
+}
+
+
+def query_text(query: Query) -> str:
+    """`urllib.parse.urlencode(query)`, skipping the quoting of plain values (most are)."""
+    return "&".join(f"{_quoted(name)}={_quoted(value)}" for name, value in query)
+
+
+def _quoted(text: str) -> str:
+    return quote_plus(text) if _NOT_PLAIN.search(text) else text
 
 
 @dataclass(frozen=True)
@@ -44,7 +70,7 @@ class Site:
     build: str
 
     def url(self, path: str, query: Query | None = None) -> str:
-        return self.public_url + path + (f"?{urlencode(query)}" if query else "")
+        return self.public_url + path + (f"?{query_text(query)}" if query else "")
 
 
 def site(request: Request) -> Site:
@@ -88,9 +114,26 @@ def selected_fields(fields: str | None) -> list[str] | None:
 def negotiated(
     request: Request, params: ObjectParams, requested: str | None, allowed: Sequence[str]
 ) -> tuple[Format, str]:
-    fmt = negotiate_format(requested, accept_preferences(request.headers.get("accept")), allowed)
-    language = negotiate_language(params.lang, request.headers.get("accept-language"))
-    return fmt, language
+    accept = accept_language = None
+    for name, value in request.scope["headers"]:  # the first of each, as `request.headers`
+        if name == b"accept" and accept is None:
+            accept = value.decode("latin-1")
+        elif name == b"accept-language" and accept_language is None:
+            accept_language = value.decode("latin-1")
+    fmt = negotiate_format(requested, accept_preferences(accept), allowed)
+    return fmt, negotiate_language(params.lang, accept_language)
+
+
+class RawResponse(Response):
+    """A response whose header list is built by the caller, as Starlette would build it
+    (the given headers, then `content-length` and `content-type`), without its per-header
+    work."""
+
+    def __init__(self, body: bytes, raw_headers: list[tuple[bytes, bytes]]) -> None:
+        self.status_code = 200
+        self.background = None
+        self.body = body
+        self.raw_headers = raw_headers
 
 
 def respond(
@@ -105,20 +148,23 @@ def respond(
     headers: Mapping[str, str] | None = None,
 ) -> Response:
     """A cacheable representation with its validators and caching headers."""
-    canonical = f"{path}?{urlencode(query)}|{fmt.name}|{language or ''}"
+    canonical = f"{path}?{query_text(query)}|{fmt.name}|{language or ''}"
     request.scope.setdefault("state", {})[CANONICAL_KEY] = canonical
     key = fingerprint(site(request).build, canonical)
-    out = {
-        "ETag": f'"{current.tag}-{key}"',
-        "Last-Modified": current.last_modified_http,
-        "Cache-Control": CACHE_CONTROL,
-        "Vary": VARY,
-        "X-Dataset-Version": str(current.version),
-        **(headers or {}),
-    }
+    raw = [
+        (b"etag", f'"{current.tag}-{key}"'.encode()),
+        (b"last-modified", current.last_modified_raw),
+        (b"cache-control", CACHE_CONTROL_RAW),
+        (b"vary", VARY_RAW),
+        (b"x-dataset-version", current.version_raw),
+    ]
+    if headers:
+        raw += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
     if language:
-        out["Content-Language"] = language
-    return Response(body, media_type=fmt.media_type, headers=out)
+        raw.append((b"content-language", language.encode("latin-1")))
+    raw.append((b"content-length", str(len(body)).encode()))
+    raw.append((b"content-type", _CONTENT_TYPES[fmt.name]))
+    return RawResponse(body, raw)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,33 +210,28 @@ def render_records(
 
 
 def list_body(
-    views: Sequence[View],
-    *,
-    fmt: Format,
-    fields: list[str] | None,
-    columns: Sequence[Any],
-    meta: ListMeta,
-    links: ListLinks,
+    records: Iterable[bytes], *, fmt: Format, meta: Mapping[str, int], links: Mapping[str, str]
 ) -> bytes:
-    parts = render_records(views, fmt, fields, columns)
+    """A page's body from its records, already rendered in `fmt`."""
     if fmt is JSON:
         return (
             b'{"data":['
-            + b",".join(parts)
+            + b",".join(records)
             + b'],"meta":'
-            + orjson.dumps(meta.__dict__)
+            + orjson.dumps(meta)
             + b',"links":'
-            + orjson.dumps({k: v for k, v in links.__dict__.items() if v is not None})
+            + orjson.dumps(links)
             + b"}"
         )
     if fmt is CSV:
-        return b"".join(parts)
-    return b"".join(p + b"\n" for p in parts)
+        return b"".join(records)
+    return b"".join(p + b"\n" for p in records)
 
 
 def page_links(
     request: Request, path: str, query: Query, *, offset: int, limit: int, total: int
-) -> ListLinks:
+) -> dict[str, str]:
+    """`self`, and `next` and `prev` where there are such pages (the `ListLinks` shape)."""
     here = site(request)
 
     def at(new_offset: int) -> str:
@@ -198,11 +239,11 @@ def page_links(
         pairs += [("limit", str(limit)), ("offset", str(new_offset))]
         return here.url(path, sorted(pairs))
 
-    links = ListLinks(self=here.url(path, query))
+    links = {"self": here.url(path, query)}
     if offset + limit < total:
-        links.next = at(offset + limit)
+        links["next"] = at(offset + limit)
     if offset > 0:
-        links.prev = at(max(offset - limit, 0))
+        links["prev"] = at(max(offset - limit, 0))
     return links
 
 
@@ -212,25 +253,31 @@ def page_response(
     *,
     path: str,
     params: ListParams,
-    views: Sequence[View],
+    views: Sequence[View] = (),
+    encoded: Sequence[bytes] | None = None,
     total: int,
     columns: Sequence[Any],
     fmt: Format,
     language: str | None,
 ) -> Response:
     """A page in the negotiated format: the JSON envelope, or CSV / NDJSON with `Link` and
-    `X-Total-Count` headers."""
+    `X-Total-Count` headers. `encoded` may give the records' JSON when they are served
+    whole as JSON, instead of `views`."""
     query = canonical_query(params)
     links = page_links(request, path, query, offset=params.offset, limit=params.limit, total=total)
-    meta = ListMeta(
-        total=total, limit=params.limit, offset=params.offset, dataset_version=current.version
-    )
-    fields = selected_fields(params.fields)
-    body = list_body(views, fmt=fmt, fields=fields, columns=columns, meta=meta, links=links)
+    meta = {
+        "total": total,
+        "limit": params.limit,
+        "offset": params.offset,
+        "dataset_version": current.version,
+    }
+    if encoded is None:
+        encoded = list(render_records(views, fmt, selected_fields(params.fields), columns))
+    body = list_body(encoded, fmt=fmt, meta=meta, links=links)
     headers = {}
     if fmt is not JSON:
         headers["X-Total-Count"] = str(total)
-        related = [(rel, url) for rel, url in (("next", links.next), ("prev", links.prev)) if url]
+        related = [(rel, links[rel]) for rel in ("next", "prev") if rel in links]
         if related:
             headers["Link"] = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in related)
     return respond(

@@ -19,13 +19,23 @@ from typing import Final
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.core.formats import Preferences, accept_preferences
-from app.core.http import Headers, request_validators, run_as_get, send_representation
+from app.core.http import (
+    Headers,
+    header,
+    not_modified,
+    not_modified_headers,
+    request_validators,
+    run_as_get,
+    send_not_modified,
+    send_representation,
+)
 from app.core.languages import header_language
 
 CANONICAL_KEY: Final = "cica.canonical_key"
 """Set in `scope["state"]` by a route whose 200 may be cached."""
 ENTRY_OVERHEAD: Final = 400
 """Bytes an entry or alias costs beyond its keys, headers and body (objects, dict slots)."""
+POINTER: Final = 8
 _PASS_THROUGH: Final = frozenset({b"x-request-id", b"date", b"server"})
 
 Signature = tuple[int, str, bytes, Preferences, str | None]
@@ -36,7 +46,18 @@ class Entry:
     headers: Headers
     body: bytes
     size: int
+    etag: bytes | None
+    last_modified: bytes | None
+    not_modified: Headers
+    """The headers a 304 repeats, picked once."""
     aliases: int = 0
+
+    @classmethod
+    def of(cls, key: str, headers: Headers, body: bytes) -> "Entry":
+        kept = not_modified_headers(headers)
+        size = ENTRY_OVERHEAD + len(key) + len(body) + POINTER * len(kept)
+        size += sum([len(n) + len(v) for n, v in headers])
+        return cls(headers, body, size, header(kept, b"etag"), header(kept, b"last-modified"), kept)
 
 
 class ResponseCache:
@@ -69,12 +90,11 @@ class ResponseCache:
             return
         entry = self._entries.get(key)
         if entry is None:
-            size = ENTRY_OVERHEAD + len(key[1]) + len(body)
-            size += sum(len(n) + len(v) for n, v in headers)
-            if size > self.max_bytes:
+            entry = Entry.of(key[1], headers, body)
+            if entry.size > self.max_bytes:
                 return
-            entry = self._entries[key] = Entry(headers, body, size)
-            self.size += size
+            self._entries[key] = entry
+            self.size += entry.size
         alias_size = ENTRY_OVERHEAD + len(signature[1]) + len(signature[2])
         self._aliases[signature] = (key, alias_size)
         entry.aliases += 1
@@ -135,9 +155,13 @@ class CachingMiddleware:
         head = scope["method"] == "HEAD"
         if entry is not None:
             self.cache.hits += 1
-            await send_representation(
-                send, 200, entry.headers, entry.body, head=head, validators=validators
-            )
+            if validators != (None, None) and not_modified(
+                *validators, entry.etag, entry.last_modified
+            ):
+                await send_not_modified(send, entry.not_modified)
+                return
+            await send({"type": "http.response.start", "status": 200, "headers": entry.headers})
+            await send({"type": "http.response.body", "body": b"" if head else entry.body})
             return
         self.cache.misses += 1
         await self._fill(scope, receive, send, signature, head=head, validators=validators)

@@ -37,6 +37,8 @@ Headers = list[tuple[bytes, bytes]]
 
 
 def _etag_matches(if_none_match: bytes, etag: bytes) -> bool:
+    if if_none_match == etag:  # what a client that revalidates sends back
+        return True
     if if_none_match.strip() == b"*":
         return True
     return any(tag.strip().removeprefix(b"W/") == etag for tag in if_none_match.split(b","))
@@ -79,6 +81,18 @@ def header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> bytes | None:
     return next((v for n, v in headers if n == name), None)
 
 
+def not_modified_headers(headers: Headers) -> Headers:
+    """What a 304 repeats of a representation's headers: validators and caching headers."""
+    return [
+        (n, v) for n, v in headers if n in NOT_MODIFIED_HEADERS or n.startswith(b"access-control-")
+    ]
+
+
+async def send_not_modified(send: Send, headers: Headers) -> None:
+    await send({"type": "http.response.start", "status": 304, "headers": headers})
+    await send({"type": "http.response.body", "body": b""})
+
+
 async def send_representation(
     send: Send,
     status: int,
@@ -89,16 +103,12 @@ async def send_representation(
     validators: tuple[bytes | None, bytes | None],
 ) -> None:
     """Send a GET representation: as is, without its body for HEAD, or as a 304."""
-    if status == 200 and not_modified(
-        *validators, header(headers, b"etag"), header(headers, b"last-modified")
+    if (
+        status == 200
+        and validators != (None, None)
+        and not_modified(*validators, header(headers, b"etag"), header(headers, b"last-modified"))
     ):
-        kept = [
-            (n, v)
-            for n, v in headers
-            if n in NOT_MODIFIED_HEADERS or n.startswith(b"access-control-")
-        ]
-        await send({"type": "http.response.start", "status": 304, "headers": kept})
-        await send({"type": "http.response.body", "body": b""})
+        await send_not_modified(send, not_modified_headers(headers))
         return
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": b"" if head else body})
@@ -137,12 +147,17 @@ class HttpSemanticsMiddleware:
         if method not in ("GET", "HEAD"):
             await self.app(scope, receive, _allow_head(send))
             return
+        validators = request_validators(scope)
+        if method == "GET" and validators == (None, None):
+            # Nothing to answer but the representation itself: let it through as it is sent.
+            await self.app(scope, receive, send)
+            return
         response = await run_as_get(self.app, scope, receive)
         if response is None:
             return
         status, headers, body = response
         await send_representation(
-            send, status, headers, body, head=method == "HEAD", validators=request_validators(scope)
+            send, status, headers, body, head=method == "HEAD", validators=validators
         )
 
 

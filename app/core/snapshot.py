@@ -8,6 +8,7 @@ request sees one version throughout and a swap is a single assignment.
 """
 
 import bisect
+import dataclasses
 import datetime as dt
 import hashlib
 import time
@@ -123,53 +124,107 @@ class Item(Generic[R]):
 
 
 @dataclass(frozen=True, slots=True)
+class DayIndex(Generic[R]):
+    """Which items a list holds on each day, precomputed: an `as_of` request is one bisect.
+
+    Whether an item is listed on a day (`Item.holds`) compares the day with the dates its
+    intervals hold, so it can only change at such a date or the day after it. Between two
+    consecutive such dates (`bounds`) the answer is the same for every day, and `spans[i]`
+    holds it for the days from `bounds[i - 1]` (from the first day there is, for i = 0) up
+    to `bounds[i]`, computed with `Item.holds` itself. Built from whatever dates the
+    intervals carry, so it follows any change to how a period's start or end is derived."""
+
+    bounds: tuple[dt.date, ...]
+    spans: tuple[tuple[Item[R], ...], ...]
+    current: tuple[Item[R], ...]
+    """The items listed without `as_of`."""
+
+    @classmethod
+    def of(cls, items: Sequence[Item[R]]) -> "DayIndex[R]":
+        dates: set[dt.date] = set()
+        for item in items:
+            for interval in item.held or ():
+                for value in _dates_of(interval):
+                    dates.add(value)
+                    if value < dt.date.max:
+                        dates.add(value + dt.timedelta(days=1))
+        bounds = tuple(sorted(dates))
+        starts = (dt.date.min, *bounds)
+        spans = tuple(tuple(item for item in items if item.holds(day)) for day in starts)
+        return cls(bounds, spans, tuple(item for item in items if item.holds(None)))
+
+    def at(self, day: dt.date | None) -> tuple[Item[R], ...]:
+        """The items `holds(day)` keeps, in their list order."""
+        if day is None:
+            return self.current
+        return self.spans[bisect.bisect_right(self.bounds, day)]
+
+
+def _dates_of(interval: Interval) -> Iterable[dt.date]:
+    for each in dataclasses.fields(interval):
+        value = getattr(interval, each.name)
+        if isinstance(value, dt.date):
+            yield value
+
+
+@dataclass(frozen=True, slots=True)
 class CollectionData(Generic[R]):
     items: tuple[Item[R], ...]
     by_id: Mapping[str, Item[R]]
     columns: tuple[Column, ...]
     csv_header: bytes
+    by_day: DayIndex[R]
 
     def find(self, record_id: str) -> Item[R] | None:
         return self.by_id.get(record_id.lower())
 
 
+SearchEntry = tuple[str, Item[Any]]
+"""A searchable record and the name of its collection."""
+GRAM = 3
+"""Folded texts up to this length are keys of `SearchIndex.grams`."""
+
+
 @dataclass(frozen=True)
 class SearchIndex:
-    """Every searchable record's folded texts in one string, so a query scans it with
-    `str.find` instead of calling into each record."""
+    """Every searchable record, in the order hits of equal score are ranked (collections in
+    registry order, then by English name), and keyed by every folded text of up to `GRAM`
+    characters their search texts contain: a query of up to `GRAM` characters finds its
+    candidates with one lookup, a longer one tests only the records holding its first
+    `GRAM` characters."""
 
-    text: str
-    starts: tuple[int, ...]
-    entries: tuple[tuple[int, str, Item[Any]], ...]
-    """(collection order, collection name, item), aligned with `starts`."""
+    entries: tuple[SearchEntry, ...]
+    grams: Mapping[str, tuple[SearchEntry, ...]]
 
     @classmethod
     def of(cls, collections: Sequence[tuple[str, CollectionData[Any]]]) -> "SearchIndex":
-        parts: list[str] = []
-        starts: list[int] = []
-        entries: list[tuple[int, str, Item[Any]]] = []
-        offset = 0
-        for order, (name, data) in enumerate(collections):
-            for item in data.items:
-                if item.primary:
-                    starts.append(offset)
-                    entries.append((order, name, item))
-                    parts.append(item.blob)
-                    offset += len(item.blob) + 1
-        return cls("\x01".join(parts), tuple(starts), tuple(entries))
+        ranked = [
+            (order, item.sort_key, (name, item))
+            for order, (name, data) in enumerate(collections)
+            for item in data.items
+            if item.primary
+        ]
+        ranked.sort(key=lambda entry: entry[:2])  # stable: list order within a tie
+        entries = tuple(entry for _, _, entry in ranked)
+        grams: dict[str, list[SearchEntry]] = {}
+        for entry in entries:
+            blob = entry[1].blob
+            found = {
+                blob[start : start + size]
+                for size in range(1, GRAM + 1)
+                for start in range(len(blob) - size + 1)
+            }
+            for gram in found:
+                if "\x00" not in gram:  # a separator, never in a folded query
+                    grams.setdefault(gram, []).append(entry)
+        return cls(entries, {gram: tuple(found) for gram, found in grams.items()})
 
-    def candidates(self, needle: str) -> list[tuple[int, str, Item[Any]]]:
-        """Entries whose texts contain `needle`, each once, in index order."""
-        found: list[tuple[int, str, Item[Any]]] = []
-        last = -1
-        position = self.text.find(needle)
-        while position != -1:
-            index = bisect.bisect_right(self.starts, position) - 1
-            if index != last:
-                found.append(self.entries[index])
-                last = index
-            position = self.text.find(needle, position + 1)
-        return found
+    def candidates(self, needle: str) -> Sequence[SearchEntry]:
+        """Entries whose search texts contain `needle` (folded), in `entries` order."""
+        found = self.grams.get(needle[:GRAM], ())
+        if len(needle) <= GRAM:
+            return found
+        return [entry for entry in found if needle in entry[1].blob]
 
 
 @dataclass(frozen=True)
@@ -182,13 +237,17 @@ class Snapshot:
     build_seconds: float
     search: SearchIndex
     last_modified_http: str = field(init=False)
+    last_modified_raw: bytes = field(init=False)
+    version_raw: bytes = field(init=False)
+    """`Last-Modified` and `X-Dataset-Version` as header values."""
     tag: str = field(init=False)
     """Identifies what the snapshot's representations depend on, for ETags."""
 
     def __post_init__(self) -> None:
-        object.__setattr__(
-            self, "last_modified_http", format_datetime(self.last_modified, usegmt=True)
-        )
+        http_date = format_datetime(self.last_modified, usegmt=True)
+        object.__setattr__(self, "last_modified_http", http_date)
+        object.__setattr__(self, "last_modified_raw", http_date.encode("latin-1"))
+        object.__setattr__(self, "version_raw", str(self.version).encode())
         object.__setattr__(self, "tag", f"{self.version}.{self.day:%Y%m%d}")
 
     def get(self, spec: "CollectionSpec[R, Any]") -> CollectionData[R]:
@@ -249,7 +308,7 @@ def collection_data(built: Iterable[Built[R]], model: type[BaseModel]) -> Collec
         if entry.primary:
             for key in (item.id, *entry.aliases):
                 by_id[key.lower()] = item
-    return CollectionData(tuple(items), by_id, columns, csv_header(columns))
+    return CollectionData(tuple(items), by_id, columns, csv_header(columns), DayIndex.of(items))
 
 
 def read_version(session: Session) -> tuple[int, dt.datetime]:

@@ -1,6 +1,6 @@
 """A collection's list, as a pure function of the snapshot: `as_of`, filters, `q`, sort."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -17,23 +17,24 @@ COMMON_PARAMETERS = frozenset(CollectionParams.model_fields) | {"as_of"}
 P = TypeVar("P", bound=CollectionParams)
 
 
-def select(spec: CollectionSpec[R, P], data: CollectionData[R], params: P) -> list[Item[R]]:
+def select(spec: CollectionSpec[R, P], data: CollectionData[R], params: P) -> Sequence[Item[R]]:
     as_of = getattr(params, "as_of", None) if spec.history else None
     needle = fold(params.q) if params.q is not None else None
     if needle == "":
         return []  # nothing searchable in q: it matches nothing, never everything
     keep = spec.keep if params.model_fields_set - COMMON_PARAMETERS else None
-    items = [
-        item
-        for item in data.items
-        if (item.held is None or item.holds(as_of))
-        and (keep is None or keep(item.record, params))
-        and (needle is None or needle in item.blob)
-    ]
+    items: Sequence[Item[R]] = data.by_day.at(as_of)
+    if keep is not None or needle is not None:
+        items = [
+            item
+            for item in items
+            if (keep is None or keep(item.record, params))
+            and (needle is None or needle in item.blob)
+        ]
     return sort_items(items, params.sort, spec.sort_keys)
 
 
-def sort_items(items: list[Item[R]], sort: str | None, keys: Any) -> list[Item[R]]:
+def sort_items(items: Sequence[Item[R]], sort: str | None, keys: Any) -> Sequence[Item[R]]:
     """Stable multi-key sort; records without the value go last in either direction."""
     if not sort:
         return items

@@ -19,7 +19,7 @@ from app.api.parameters import (
 )
 from app.api.representation import negotiated, object_response, page_response, snapshot, view
 from app.core.errors import NotFound, error_responses
-from app.core.formats import LIST_FORMATS, OBJECT_FORMATS
+from app.core.formats import JSON, LIST_FORMATS, OBJECT_FORMATS
 from app.core.listing import ListLinks, ListMeta
 from app.registry import CollectionSpec
 from app.services.query import select
@@ -143,16 +143,21 @@ def _list_route(spec: CollectionSpec[Any, Any], path: str) -> Handler:
         data = current.get(spec)
         items = select(spec, data, params)
         page = items[params.offset : params.offset + params.limit]
-        views = [
-            view(item, language, spec.narrow(item.record, params) if spec.narrow else None)
-            for item in page
-        ]
+        views, encoded = [], None
+        if fmt is JSON and params.fields is None and spec.narrow is None:
+            encoded = [item.json[language] for item in page]  # served as encoded at build
+        else:
+            views = [
+                view(item, language, spec.narrow(item.record, params) if spec.narrow else None)
+                for item in page
+            ]
         return page_response(
             request,
             current,
             path=path,
             params=params,
             views=views,
+            encoded=encoded,
             total=len(items),
             columns=data.columns,
             fmt=fmt,

@@ -1,5 +1,6 @@
 """`/v1/search`: one query across every collection, ranked."""
 
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -12,8 +13,9 @@ from app.api.v1.collection import LIST_RESPONSES, page_model, sparse_model
 from app.core.errors import error_responses
 from app.core.formats import JSON, LIST_FORMATS, csv_columns, render_json
 from app.core.listing import ListParams, choice_pattern, fields_field, q_field
+from app.core.snapshot import Item
 from app.registry import SEARCHABLE
-from app.services.search import Hit, search
+from app.services.search import SCORES, Hit, search
 
 router = APIRouter(tags=["search"])
 
@@ -44,25 +46,43 @@ class SearchParams(ListParams):
     fields: str | None = fields_field(RESULT_FIELDS, example="id,name,url")
 
 
-def _result(hit: Hit, language: str, public_url: str, *, whole: bool) -> View:
-    """A hit's JSON is made once per record, language and public URL, around its score."""
-    key = ("search", language, public_url)
-    cached: tuple[bytes, bytes, dict[str, Any]] | None = hit.item.memo.get(key)
-    if cached is None:
-        item = hit.item
+HitParts = tuple[bytes, bytes, dict[str, Any]]
+"""A hit's JSON before and after its score, and its fields (for CSV and `fields=`)."""
+_SCORE_TEXT = {score: str(score).encode() for score in SCORES}
+
+
+def _parts(collection: str, item: Item[Any], key: tuple[str, str, str]) -> HitParts:
+    """Made once per record, language and public URL (`key`), and kept with the record."""
+    parts: HitParts | None = item.memo.get(key)
+    if parts is None:
+        _, language, public_url = key
         fields = {
-            "collection": hit.collection,
+            "collection": collection,
             "id": item.id,
             "name": item.name(language),
             "names": item.data[language].get("names") or {"en": item.name("en")},
         }
-        url = f"{public_url}/v1/{hit.collection}/{quote(item.id)}"
+        url = f"{public_url}/v1/{collection}/{quote(item.id)}"
         head = render_json({**fields, "score": 0})[: -len(b"0}")]
         tail = b',"url":' + render_json(url) + b"}"
-        cached = hit.item.memo[key] = (head, tail, {**fields, "url": url})
-    head, tail, fields = cached
-    data = {} if whole else {**fields, "score": hit.score}  # fields for CSV or `fields=` only
-    return View(head + str(hit.score).encode() + tail, data)
+        parts = item.memo[key] = (head, tail, {**fields, "url": url})
+    return parts
+
+
+def _json(hits: Sequence[Hit], key: tuple[str, str, str]) -> list[bytes]:
+    encoded = []
+    for collection, item, score in hits:
+        head, tail, _ = _parts(collection, item, key)
+        encoded.append(head + _SCORE_TEXT[score] + tail)
+    return encoded
+
+
+def _views(hits: Sequence[Hit], key: tuple[str, str, str]) -> list[View]:
+    views = []
+    for collection, item, score in hits:
+        head, tail, fields = _parts(collection, item, key)
+        views.append(View(head + _SCORE_TEXT[score] + tail, {**fields, "score": score}))
+    return views
 
 
 @router.get(
@@ -83,17 +103,20 @@ async def search_route(request: Request) -> Response:
     fmt, language = negotiated(request, params, params.format, LIST_FORMATS)
     wanted = params.collections.split(",") if params.collections else None
     hits = search(current, params.q, wanted)
-    here = site(request)
-    views = [
-        _result(hit, language, here.public_url, whole=fmt is JSON and params.fields is None)
-        for hit in hits[params.offset : params.offset + params.limit]
-    ]
+    key = ("search", language, site(request).public_url)
+    page = hits[params.offset : params.offset + params.limit]
+    views, encoded = [], None
+    if fmt is JSON and params.fields is None:
+        encoded = _json(page, key)
+    else:
+        views = _views(page, key)
     return page_response(
         request,
         current,
         path="/v1/search",
         params=params,
         views=views,
+        encoded=encoded,
         total=len(hits),
         columns=COLUMNS,
         fmt=fmt,
