@@ -1,8 +1,8 @@
 """The files the documentation pages load, all served by this process.
 
 Swagger UI, ReDoc and the favicon come from the `fastapi-offline` package (installed from
-the lock file, never copied into this repository); the Swagger UI start-up script and the
-pages' stylesheet are ours, in `app/api/static/`. Each file is read once, with a strong
+the lock file, never copied into this repository); the start-up scripts and the pages'
+stylesheet are ours, in `app/api/static/`. Each file is read once, with a strong
 `ETag` from its digest and a gzip copy for clients that accept it.
 """
 
@@ -26,6 +26,7 @@ ASSETS: Final[dict[str, tuple[Path, str]]] = {
     "redoc.standalone.js": (PACKAGED / "redoc.standalone.js", "text/javascript"),
     "favicon.png": (PACKAGED / "favicon.png", "image/png"),
     "swagger-init.js": (OURS / "swagger-init.js", "text/javascript"),
+    "redoc-init.js": (OURS / "redoc-init.js", "text/javascript"),
     "site.css": (OURS / "site.css", "text/css"),
 }
 # Short enough that a new release is picked up within minutes; revalidation is a 304.

@@ -2,9 +2,9 @@
 
 Every file either page loads is served by this process (`app.api.assets`), and each page's
 Content-Security-Policy allows nothing else: no CDN, font service or remote favicon.
-Swagger UI starts from a served script rather than an inline one, so its policy needs no
-`'unsafe-inline'` for scripts; ReDoc inserts its styles at run time and runs its search in
-a worker made from a `blob:` URL, which its policy allows and nothing more.
+Both start from a served script (`app/api/static/*-init.js`) rather than an inline one, so
+neither policy allows inline scripts; ReDoc inserts its styles at run time and runs its
+search in a worker made from a `blob:` URL, which its policy allows and nothing more.
 """
 
 from html import escape
@@ -46,8 +46,10 @@ async def swagger_ui(request: Request) -> Response:
 async def redoc(request: Request) -> Response:
     body = (
         html_head(request, f"{request.app.title} - ReDoc", "site.css")
-        + f'<body class="redoc"><redoc spec-url="{escape(_openapi_url(request))}"></redoc>'
+        + f'<body class="redoc"><div id="redoc" data-spec-url="{escape(_openapi_url(request))}">'
+        "</div>"
         f'<script src="{escape(asset_url(request, "redoc.standalone.js"))}"></script>'
+        f'<script src="{escape(asset_url(request, "redoc-init.js"))}"></script>'
         "</body></html>"
     )
     return html_page(body, csp=REDOC_CSP)

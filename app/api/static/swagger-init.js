@@ -11,6 +11,7 @@ window.addEventListener("load", function () {
     showExtensions: true,
     showCommonExtensions: true,
     displayRequestDuration: true,
+    displayOperationId: true,
     // No spec validator badge: it would send the document to an outside service.
     validatorUrl: null,
     presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset],
