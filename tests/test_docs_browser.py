@@ -151,6 +151,17 @@ def browser(server: str, tmp_path: Path) -> Iterator[tuple[BrowserContext, Traff
     print(f"\nscreenshots in {tmp_path}")
 
 
+def open_page(
+    browser: tuple[BrowserContext, Traffic], url: str, ready: str
+) -> tuple[Page, Traffic]:
+    """A new tab on `url`, watched, once `ready` (a selector) is visible."""
+    context, traffic = browser
+    page = traffic.watch(context.new_page())
+    page.goto(url, wait_until="networkidle")
+    expect(page.locator(ready).first).to_be_visible()
+    return page, traffic
+
+
 def operations(openapi: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {**operation, "method": method, "path": path}
@@ -163,10 +174,7 @@ def operations(openapi: dict[str, Any]) -> list[dict[str, Any]]:
 def test_swagger_ui_renders_every_operation_and_runs_list_members(
     browser: tuple[BrowserContext, Traffic], server: str, openapi: dict[str, Any], tmp_path: Path
 ) -> None:
-    context, traffic = browser
-    page = traffic.watch(context.new_page())
-    page.goto(server + "/docs", wait_until="networkidle")
-    expect(page.locator(".opblock").first).to_be_visible()
+    page, traffic = open_page(browser, server + "/docs", ".opblock")
     page.screenshot(path=tmp_path / "docs.png", full_page=False)
 
     expected_tags = {tag for op in operations(openapi) for tag in op.get("tags", ["default"])}
@@ -207,10 +215,7 @@ def test_swagger_ui_renders_every_operation_and_runs_list_members(
 def test_redoc_renders_every_operation_and_searches(
     browser: tuple[BrowserContext, Traffic], server: str, openapi: dict[str, Any], tmp_path: Path
 ) -> None:
-    context, traffic = browser
-    page = traffic.watch(context.new_page())
-    page.goto(server + "/redoc", wait_until="networkidle")
-    expect(page.locator(".menu-content")).to_be_visible()
+    page, traffic = open_page(browser, server + "/redoc", ".menu-content")
     page.screenshot(path=tmp_path / "redoc.png", full_page=False)
     headings = set(page.locator(".api-content h2").all_inner_texts())
     missing = [op["summary"] for op in operations(openapi) if op["summary"] not in headings]
@@ -225,9 +230,7 @@ def test_redoc_renders_every_operation_and_searches(
 def test_landing_page_links_the_docs(
     browser: tuple[BrowserContext, Traffic], server: str, tmp_path: Path
 ) -> None:
-    context, traffic = browser
-    page = traffic.watch(context.new_page())
-    page.goto(server + "/", wait_until="networkidle")
+    page, traffic = open_page(browser, server + "/", "h1")
     for path in ("/docs", "/redoc", "/openapi.json", "/v1/exports", "/v1/changes", "/changelog"):
         expect(page.locator(f"a[href='{path}']")).to_have_count(1)
     page.screenshot(path=tmp_path / "landing.png", full_page=True)
@@ -243,9 +246,7 @@ def test_a_page_that_reaches_out_is_caught(
     """The guards themselves, so the tests above can fail: a resource from another origin
     breaks the page's CSP and shows as a console error; a request to another server that
     no CSP governs (a navigation) is blocked and recorded."""
-    context, traffic = browser
-    page = traffic.watch(context.new_page())
-    page.goto(server + "/docs", wait_until="networkidle")
+    page, traffic = open_page(browser, server + "/docs", ".opblock")
     page.evaluate(
         "() => { const i = document.createElement('img');"
         " i.src = 'https://cdn.example/logo.png'; document.body.append(i); }"

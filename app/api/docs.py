@@ -29,27 +29,26 @@ def _openapi_url(request: Request) -> str:
     return f"{request.scope.get('root_path', '')}{request.app.openapi_url}"
 
 
+def _viewer(request: Request, title: str, stylesheet: str, body: str, *scripts: str) -> str:
+    """A page of one element that the served `scripts` fill in."""
+    tags = "".join(f'<script src="{escape(asset_url(request, s))}"></script>' for s in scripts)
+    head = html_head(request, f"{request.app.title} - {title}", stylesheet)
+    return f"{head}{body.removesuffix('</body>')}{tags}</body></html>"
+
+
 @router.get("/docs")
 async def swagger_ui(request: Request) -> Response:
-    body = (
-        html_head(request, f"{request.app.title} - Swagger UI", "swagger-ui.css")
-        + f'<body><div id="swagger-ui" data-openapi-url="{escape(_openapi_url(request))}">'
-        "</div>"
-        f'<script src="{escape(asset_url(request, "swagger-ui-bundle.js"))}"></script>'
-        f'<script src="{escape(asset_url(request, "swagger-init.js"))}"></script>'
-        "</body></html>"
+    spec = escape(_openapi_url(request))
+    body = f'<body><div id="swagger-ui" data-openapi-url="{spec}"></div></body>'
+    page = _viewer(
+        request, "Swagger UI", "swagger-ui.css", body, "swagger-ui-bundle.js", "swagger-init.js"
     )
-    return html_page(body, csp=SWAGGER_CSP)
+    return html_page(page, csp=SWAGGER_CSP)
 
 
 @router.get("/redoc")
 async def redoc(request: Request) -> Response:
-    body = (
-        html_head(request, f"{request.app.title} - ReDoc", "site.css")
-        + f'<body class="redoc"><div id="redoc" data-spec-url="{escape(_openapi_url(request))}">'
-        "</div>"
-        f'<script src="{escape(asset_url(request, "redoc.standalone.js"))}"></script>'
-        f'<script src="{escape(asset_url(request, "redoc-init.js"))}"></script>'
-        "</body></html>"
-    )
-    return html_page(body, csp=REDOC_CSP)
+    spec = escape(_openapi_url(request))
+    body = f'<body class="redoc"><div id="redoc" data-spec-url="{spec}"></div></body>'
+    page = _viewer(request, "ReDoc", "site.css", body, "redoc.standalone.js", "redoc-init.js")
+    return html_page(page, csp=REDOC_CSP)
