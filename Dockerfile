@@ -14,7 +14,7 @@ FROM python:3.11-slim AS builder
 ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never
 RUN pip install --no-cache-dir uv==0.13.9
 WORKDIR /app
-COPY pyproject.toml uv.lock README.md ./
+COPY pyproject.toml uv.lock README.md CHANGELOG.md ./
 RUN uv sync --locked --no-dev --no-install-project
 COPY app ./app
 COPY seed ./seed

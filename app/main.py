@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.api import health
+from app.api import assets, docs, health, landing
 from app.api import v1 as api_v1
 from app.api.fast_reads import FastReads
 from app.api.representation import Site
@@ -91,6 +91,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         openapi_tags=_tags(),
         lifespan=lifespan,
         license_info={"name": "MIT", "identifier": "MIT"},
+        # Served from installed assets under a Content-Security-Policy (app.api.docs).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.read_model = read_model
@@ -98,6 +101,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.exports = ExportStore()
     install_error_handlers(app)
     app.include_router(health.router)
+    for pages in (landing.router, docs.router, assets.router):
+        app.include_router(pages)
     app.include_router(api_v1.router)
     # In front of FastAPI, outermost first: the edge (request id, CORS), the 500 guard, the
     # optional cache, HTTP semantics, the fast path for the hot reads; then FastAPI.

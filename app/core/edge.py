@@ -1,4 +1,4 @@
-"""The outermost layer: request ids and CORS, one place for each, on every response.
+"""The outermost layer: request ids, CORS and security headers, on every response.
 
 Every response, cache hits and 500s included, carries the request's id (the client's own
 `X-Request-ID` when it is short and plain, else a new one) and the same CORS headers: the
@@ -33,6 +33,14 @@ CORS_HEADERS: Final = (
     (b"access-control-allow-origin", b"*"),
     (b"access-control-expose-headers", ", ".join(EXPOSED_HEADERS).encode()),
 )
+# On every response: no MIME sniffing, no framing, no referrer sent on. A CSP is set per HTML
+# page (app.api.pages), since two policies on one response would both apply.
+SECURITY_HEADERS: Final = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+)
+EDGE_HEADERS: Final = CORS_HEADERS + SECURITY_HEADERS
 PREFLIGHT_MAX_AGE: Final = b"86400"
 _VALID_ID = re.compile(rb"[A-Za-z0-9._:@+=/-]{1,128}")
 
@@ -62,7 +70,7 @@ class EdgeMiddleware:
         if request_id is None or _VALID_ID.fullmatch(request_id) is None:
             request_id = new_request_id()
         scope.setdefault("state", {})["request_id"] = request_id.decode()
-        extra = (*CORS_HEADERS, (REQUEST_ID, request_id))
+        extra = (*EDGE_HEADERS, (REQUEST_ID, request_id))
         if scope["method"] == "OPTIONS" and origin is not None and preflight is not None:
             headers = [
                 *extra,
