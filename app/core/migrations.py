@@ -1,5 +1,6 @@
 """Run Alembic from code (the CLI, the server's start-up and the tests use the same path)."""
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,6 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 
+logger = logging.getLogger("app.migrations")
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 # Any fixed number: every replica that starts at once takes the same PostgreSQL lock.
 _MIGRATION_LOCK_KEY = 0x43494341
@@ -52,9 +54,16 @@ def upgrade_to_head(engine: Engine) -> None:
 def _upgrade_if_behind(connection: Connection) -> None:
     revision = _revision(connection)
     connection.rollback()
-    if revision != head_revision():
+    head = head_revision()
+    if revision != head:
         with connection.begin():
             _upgrade(connection)
+        logger.info(
+            "migrated from %s to %s",
+            revision or "an empty database",
+            head,
+            extra={"from_revision": revision, "to_revision": head},
+        )
 
 
 @contextmanager
@@ -89,7 +98,9 @@ def prepare_database(engine: Engine, seed_if_empty: Callable[[], object] | None)
     with migration_lock(engine) as connection:
         _upgrade_if_behind(connection)
         if seed_if_empty is not None and read_version_of(engine) == 0:
-            seed_if_empty()
+            report = seed_if_empty()
+            summary = getattr(report, "summary", None)
+            logger.info("seeded the empty database: %s", summary() if callable(summary) else "")
 
 
 def downgrade_to_base(engine: Engine) -> None:
