@@ -2,10 +2,12 @@
 raw control character in any line, and the buffered writer behind the access log."""
 
 import asyncio
+import datetime as dt
 import io
 import json
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -91,7 +93,9 @@ def test_one_json_line_per_request_with_the_fields_operators_filter_on(
     assert first["path"] == "/v1/members/KZ" and first["status"] == 200
     assert first["level"] == "info" and first["event"] == "request"
     assert isinstance(first["duration_ms"], float) and 0 < first["duration_ms"] < 10_000
-    assert str(first["time"]).endswith("Z") and len(str(first["time"])) == 27
+    stamp = dt.datetime.fromisoformat(str(first["time"]).replace("Z", "+00:00"))
+    assert abs(stamp - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=1)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", str(first["time"]))
     assert missing["status"] == 404 and missing["route"] == "/v1/members/{member_id}"
     assert len(str(missing["request_id"])) == 32
     assert head["method"] == "HEAD" and head["route"] == "/v1/members"
@@ -274,3 +278,26 @@ def test_serve_writes_only_json_lines_on_stdout_and_flushes_at_shutdown(
     assert any("Application startup complete" in m for m in messages)
     logged = {event["request_id"] for event in events if event["event"] == "request"}
     assert {f"req-{n}" for n in range(20)} <= logged
+
+
+def test_a_line_written_after_its_loop_closed_still_goes_out_in_the_next_loop() -> None:
+    stream = io.BytesIO()
+    buffer = LineBuffer(stream, interval=0.05)
+
+    async def write_and_leave() -> None:
+        buffer.write(b"{}\n")  # its timer dies with this loop
+
+    async def write_and_wait() -> None:
+        buffer.write(b"{}\n")
+        await asyncio.sleep(0.2)
+
+    asyncio.run(write_and_leave())
+    asyncio.run(write_and_wait())
+    assert stream.getvalue() == b"{}\n{}\n"
+
+
+def test_instance_is_a_uri_reference_even_for_a_hostile_path(client: TestClient) -> None:
+    response = client.get("/v1/members/%D0%9A%20x%0A%22", headers={"X-Request-ID": "u-1"})
+    instance = response.json()["instance"]
+    assert instance == "/v1/members/%D0%9A%20x%0A%22#request=u-1"
+    assert re.fullmatch(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/%#]+", instance)

@@ -4,6 +4,7 @@ pool state, counted for every way a request is answered (fast path, FastAPI, cac
 
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -285,3 +286,18 @@ def test_route_templates_cover_included_routers_mounts_and_deeper_parameters() -
     async def later() -> None: ...
 
     assert templates("/added-later") == "/added-later"
+
+
+def test_every_metric_and_setting_is_in_the_readme(client: TestClient) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    client.get("/v1/members")
+    families = text_string_to_metric_families(client.get("/metrics").text)
+    names = [
+        family.name + ("_total" if family.type == "counter" else "")
+        for family in families
+        if family.name.startswith("cica_")
+    ]
+    assert len(names) >= 20
+    assert [name for name in names if f"`{name}`" not in readme] == []
+    settings = [f"`CICA_{field.upper()}`" for field in Settings.model_fields]
+    assert [name for name in settings if name not in readme] == []

@@ -96,19 +96,18 @@ class LineBuffer:
         self.stream, self.interval, self.max_lines = stream, interval, max_lines
         self._lines: list[bytes] = []
         self._timer: asyncio.TimerHandle | None = None
+        self._timer_loop: asyncio.AbstractEventLoop | None = None
 
     def write(self, line: bytes) -> None:
         self._lines.append(line)
-        if self._timer is not None and len(self._lines) < self.max_lines:
-            return
         try:
-            loop = asyncio.get_running_loop()
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
         except RuntimeError:
             loop = None
         if loop is None or len(self._lines) >= self.max_lines:
             self.flush()
-        else:
-            self._timer = loop.call_later(self.interval, self.flush)
+        elif self._timer is None or self._timer_loop is not loop:
+            self._timer, self._timer_loop = loop.call_later(self.interval, self.flush), loop
 
     def flush(self) -> None:
         if self._timer is not None:
@@ -136,8 +135,8 @@ class AccessLog:
 
     def __init__(self, buffer: LineBuffer = STDOUT) -> None:
         self.buffer = buffer
-        self._second = -1
-        self._prefix = ""
+        self._millisecond = -1
+        self._time = ""
 
     def write(
         self, route: str, method: str, status: int, seconds: float, request_id: str, path: str
@@ -162,11 +161,11 @@ class AccessLog:
         self.buffer.write(line)
 
     def _now(self) -> str:
-        """ISO 8601 UTC with microseconds, like structlog's `TimeStamper`; the date and time
-        part is formatted once per second."""
-        now = time.time()
-        second = int(now)
-        if second != self._second:
-            self._second = second
-            self._prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-        return f"{self._prefix}.{int((now - second) * 1_000_000):06d}Z"
+        """ISO 8601 UTC to the millisecond, formatted at most once per millisecond (at
+        thousands of requests a second, most lines reuse the last one)."""
+        millisecond = int(time.time() * 1000)
+        if millisecond != self._millisecond:
+            self._millisecond = millisecond
+            second, milli = divmod(millisecond, 1000)
+            self._time = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)) + f".{milli:03d}Z"
+        return self._time
