@@ -18,15 +18,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from app.core import logging as app_logging
-from app.core.config import Settings
 from app.core.logging import AccessLog, LineBuffer, json_formatter
-from app.main import create_app
 from scripts.load_test import free_port
+from tests.support.apps import app_on
 
 ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = "/v1/x\nFORGED\r\x1b[31m\x7f\u0085\u2028\u2029\x00end"
@@ -56,22 +54,12 @@ def lines_of(stream: io.BytesIO) -> list[dict[str, object]]:
     return [json.loads(line) for line in text.splitlines()]
 
 
-def app_for(engine: Engine, **settings: object) -> FastAPI:
-    return create_app(
-        Settings(
-            database_url=str(engine.url),
-            public_url="http://api.test",
-            version_poll_seconds=3600,
-            **{"access_log": True, **settings},  # type: ignore[arg-type]
-        ),
-        engine=engine,
-    )
-
-
 @pytest.fixture
 def client(seeded_engine: Engine, captured: io.BytesIO) -> Iterator[TestClient]:
     with TestClient(
-        app_for(seeded_engine), base_url="http://api.test", raise_server_exceptions=False
+        app_on(seeded_engine, access_log=True),
+        base_url="http://api.test",
+        raise_server_exceptions=False,
     ) as test_client:
         yield test_client
 
@@ -134,7 +122,7 @@ def test_every_problem_names_its_request(client: TestClient) -> None:
 def test_a_500_names_its_request_in_the_problem_and_the_error_event(
     seeded_engine: Engine, captured: io.BytesIO, caplog: pytest.LogCaptureFixture
 ) -> None:
-    app = app_for(seeded_engine)
+    app = app_on(seeded_engine, access_log=True)
 
     @app.get("/boom")
     async def boom() -> None:
@@ -187,7 +175,7 @@ def test_app_events_are_json_lines_with_escaped_control_characters() -> None:
 
 
 def test_access_log_off_writes_nothing(seeded_engine: Engine, captured: io.BytesIO) -> None:
-    with TestClient(app_for(seeded_engine, access_log=False), base_url="http://api.test") as c:
+    with TestClient(app_on(seeded_engine, access_log=False), base_url="http://api.test") as c:
         c.get("/v1/members/KZ")
     assert lines_of(captured) == []
 

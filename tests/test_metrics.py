@@ -23,7 +23,7 @@ from app.core.metrics import (
     start_metrics_server,
     stop_metrics_server,
 )
-from app.main import create_app
+from tests.support.apps import app_on
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -46,23 +46,11 @@ def value(scrape: Samples, name: str, **labels: str) -> float:
     return scrape[(name, frozenset(labels.items()))]
 
 
-def app_for(engine: Engine, **settings: object) -> FastAPI:
-    return create_app(
-        Settings(
-            database_url=str(engine.url),
-            public_url="http://api.test",
-            version_poll_seconds=3600,
-            **settings,  # type: ignore[arg-type]
-        ),
-        engine=engine,
-    )
-
-
 @pytest.fixture
 def client(seeded_engine: Engine) -> Iterator[TestClient]:
     """An app of its own, so the counts below start at zero."""
     with TestClient(
-        app_for(seeded_engine), base_url="http://api.test", raise_server_exceptions=False
+        app_on(seeded_engine), base_url="http://api.test", raise_server_exceptions=False
     ) as test_client:
         yield test_client
 
@@ -158,7 +146,7 @@ def test_cache_hits_misses_and_304s(client: TestClient) -> None:
 
 
 def test_no_cache_metrics_without_a_cache(seeded_engine: Engine) -> None:
-    with TestClient(app_for(seeded_engine, cache_max_bytes=0), base_url="http://api.test") as c:
+    with TestClient(app_on(seeded_engine, cache_max_bytes=0), base_url="http://api.test") as c:
         c.get("/v1/members")
         scraped = scrape(c)
     assert not [name for (name, _) in scraped if name.startswith("cica_cache_")]
@@ -191,7 +179,7 @@ def test_pool_state_is_read_at_scrape_time(client: TestClient, seeded_engine: En
 
 
 def test_preflights_and_unhandled_errors_are_counted(seeded_engine: Engine) -> None:
-    app = app_for(seeded_engine)
+    app = app_on(seeded_engine)
 
     @app.get("/boom/{part}", include_in_schema=False)
     async def boom(part: str) -> None:
@@ -223,14 +211,14 @@ def test_openmetrics_is_answered_when_asked_for(client: TestClient) -> None:
 
 
 def test_metrics_off_is_a_404_problem(seeded_engine: Engine) -> None:
-    with TestClient(app_for(seeded_engine, metrics=False), base_url="http://api.test") as c:
+    with TestClient(app_on(seeded_engine, metrics=False), base_url="http://api.test") as c:
         response = c.get("/metrics")
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
 
 
 def test_metrics_on_a_port_of_their_own(seeded_engine: Engine) -> None:
-    app = app_for(seeded_engine, metrics_port=0)
+    app = app_on(seeded_engine, metrics_port=0)
     with TestClient(app, base_url="http://api.test") as c:
         c.get("/v1/members/KZ")
         assert c.get("/metrics").status_code == 404
