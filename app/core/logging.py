@@ -39,7 +39,9 @@ def escape_json(line: str) -> str:
 
 
 def render_json(_logger: object, _name: str, event: MutableMapping[str, Any]) -> str:
-    """structlog's last processor: `time` and `level` first, then the rest, as one line."""
+    """structlog's last processor: `time` and `level` first, then the rest, as one line.
+    uvicorn's `color_message` (the message again, with terminal colours) is dropped."""
+    event.pop("color_message", None)
     ordered = {"time": event.pop("time", None), "level": event.pop("level", None), **event}
     return escape_json(orjson.dumps(ordered, default=str).decode())
 
