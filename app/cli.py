@@ -104,6 +104,7 @@ def _serve(args: argparse.Namespace) -> int:
     if "CICA_PUBLIC_URL" not in os.environ:
         host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
         os.environ["CICA_PUBLIC_URL"] = f"http://{host}:{args.port}"
+    os.environ.setdefault("CICA_METRICS_HOST", args.host)
     get_settings.cache_clear()
     settings = get_settings()
     proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
@@ -115,7 +116,7 @@ def _serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         log_config=log_config(settings.log_level),
         log_level=settings.log_level,
-        access_log=settings.access_log,
+        access_log=False,  # the app writes its own JSON access line (CICA_ACCESS_LOG)
         proxy_headers=bool(proxies),
         forwarded_allow_ips=proxies or None,
         server_header=False,

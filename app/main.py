@@ -22,6 +22,14 @@ from app.core.edge import EdgeMiddleware
 from app.core.errors import install_error_handlers
 from app.core.guard import UnhandledErrorMiddleware
 from app.core.http import HttpSemanticsMiddleware
+from app.core.logging import AccessLog
+from app.core.metrics import (
+    CicaCollector,
+    MetricsExport,
+    RequestMetrics,
+    RouteTemplates,
+    build_registry,
+)
 from app.core.read_model import Maintainer, ReadModel
 from app.registry import COLLECTIONS
 
@@ -77,9 +85,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             seed=load if settings.seed_empty else None,
         )
         app.state.maintainer = maintainer
+        if app.state.metrics is not None:
+            app.state.metrics.start()
         await maintainer.start()
         yield
         await maintainer.stop()
+        if app.state.metrics is not None:
+            app.state.metrics.stop()
+        if access_log is not None:
+            access_log.buffer.flush()
         if owned:
             app.state.engine.dispose()
 
@@ -99,13 +113,28 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.read_model = read_model
     app.state.site = Site(settings.public_url, f"{build}|{settings.public_url}")
     app.state.exports = ExportStore()
+    request_metrics = RequestMetrics() if settings.metrics else None
+    app.state.metrics = None
+    if request_metrics is not None:
+        collector = CicaCollector(
+            request_metrics,
+            read_model,
+            cache=lambda: getattr(app.state, "response_cache", None),
+            pool=lambda: getattr(getattr(app.state, "engine", None), "pool", None),
+            build=build,
+        )
+        app.state.metrics = MetricsExport(
+            build_registry(collector), host=settings.metrics_host, port=settings.metrics_port
+        )
+    access_log = AccessLog() if settings.access_log else None
     install_error_handlers(app)
     app.include_router(health.router)
     for pages in (landing.router, docs.router, assets.router):
         app.include_router(pages)
     app.include_router(api_v1.router)
-    # In front of FastAPI, outermost first: the edge (request id, CORS), the 500 guard, the
-    # optional cache, HTTP semantics, the fast path for the hot reads; then FastAPI.
+    # In front of FastAPI, outermost first: the edge (request id, CORS, metrics, access log),
+    # the 500 guard, the optional cache, HTTP semantics, the fast path for the hot reads;
+    # then FastAPI.
     inner: ASGIApp = HttpSemanticsMiddleware(
         FastReads(
             app.fastapi_call,
@@ -120,7 +149,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         read_model.listeners.append(cache.clear)
         app.state.response_cache = cache
         inner = CachingMiddleware(inner, cache=cache, version=lambda: read_model.generation)
-    app.front = EdgeMiddleware(UnhandledErrorMiddleware(inner))
+    app.front = EdgeMiddleware(
+        UnhandledErrorMiddleware(inner),
+        routes=RouteTemplates(lambda: app.router.routes),
+        metrics=request_metrics,
+        access_log=access_log,
+    )
     return app
 
 

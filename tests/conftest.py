@@ -21,6 +21,9 @@ from app.core.migrations import upgrade_to_head
 from app.main import create_app
 from seed.loader import load
 
+# Access lines are flushed 100 ms after a request, often after pytest stopped capturing
+# that test's output; tests/test_logging.py turns them on where they are the subject.
+os.environ.setdefault("CICA_ACCESS_LOG", "false")
 POSTGRES_URL = os.environ.get("CICA_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
 SOURCES_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"

@@ -1,11 +1,12 @@
-"""Liveness and readiness probes."""
+"""Liveness and readiness probes, and the Prometheus metrics."""
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from app.core.errors import error_responses, problem_response
+from app.core.errors import NotFound, error_responses, problem_response
 from app.core.formats import render_json
+from app.core.metrics import MetricsExport
 from app.core.read_model import DatabaseTimeout, Maintainer, ReadModel, schema_is_current
 
 router = APIRouter(tags=["operations"])
@@ -77,3 +78,14 @@ def _unready(request: Request, detail: str) -> JSONResponse:
     return problem_response(
         request, 503, detail, slug="not-ready", headers={**NO_STORE, "Retry-After": "1"}
     )
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics(request: Request) -> Response:
+    """Prometheus metrics of this process (see the README for every metric). A 404 when
+    `CICA_METRICS` is off or `CICA_METRICS_PORT` serves them elsewhere."""
+    export: MetricsExport | None = request.app.state.metrics
+    if export is None or not export.on_api_port:
+        raise NotFound("Metrics are not served on this port.")
+    body, content_type = export.render(request.headers.get("accept"))
+    return Response(body, headers={**NO_STORE, "Content-Type": content_type})

@@ -56,7 +56,23 @@ class Settings(BaseSettings):
         gt=0,
         description="How often each process re-reads the dataset version (cache coherence).",
     )
-    access_log: bool = Field(default=False, description="uvicorn's per-request access log line.")
+    access_log: bool = Field(
+        default=True,
+        description="One JSON line per request on stdout (buffered, written every 100 ms); "
+        "independent of `log_level`.",
+    )
+    metrics: bool = Field(default=True, description="Export Prometheus metrics (`on`/`off`).")
+    metrics_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="Serve the metrics on this port instead of at `/metrics` on the API's port; "
+        "each worker takes the first free port from here upwards.",
+    )
+    metrics_host: str = Field(
+        default="127.0.0.1",
+        description="Address the metrics port binds (`serve` sets it to its `--host`).",
+    )
 
     @field_validator("database_url")
     @classmethod

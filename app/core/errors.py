@@ -7,6 +7,7 @@ Services raise these classes (never `HTTPException`); one handler turns them int
 import logging
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -15,6 +16,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
 logger = logging.getLogger("app.errors")
 
@@ -34,7 +36,11 @@ class Problem(BaseModel):
     title: str = Field(examples=["Not Found"])
     status: int = Field(examples=[404])
     detail: str = Field(examples=["No member state with id 'XX'."])
-    instance: str = Field(examples=["/v1/members/XX"])
+    instance: str = Field(
+        description="This occurrence: the path asked for, and after `#request=` the request's "
+        "id (its `X-Request-ID`, as in the log line).",
+        examples=["/v1/members/XX#request=4bf92f3577b34da6a3ce929d0e0e4736"],
+    )
     errors: list[FieldError] | None = Field(
         default=None, description="Per-field problems, for validation errors."
     )
@@ -68,6 +74,14 @@ class ServiceUnavailable(ProblemError):
     status, slug = 503, "service-unavailable"
 
 
+def problem_instance(scope: Scope) -> str:
+    """A URI reference naming this occurrence: the (percent-encoded) path, and the request
+    id as its fragment, so a client can quote it and an operator find the log line."""
+    path = quote(scope.get("path", ""), safe="/!$&'()*+,;=:@-._~")
+    request_id = scope.get("state", {}).get("request_id")
+    return f"{path}#request={request_id}" if request_id else path
+
+
 def problem_response(
     request: Request,
     status: int,
@@ -83,7 +97,7 @@ def problem_response(
         title=title,
         status=status,
         detail=detail,
-        instance=request.url.path,
+        instance=problem_instance(request.scope),
         errors=errors,
     )
     return JSONResponse(
@@ -177,7 +191,11 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
-    logger.error("database unavailable: %s", type(exc).__name__)
+    logger.error(
+        "database unavailable: %s",
+        type(exc).__name__,
+        extra={"request_id": request.scope.get("state", {}).get("request_id")},
+    )
     return problem_response(
         request,
         503,
@@ -188,7 +206,12 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    logger.exception(
+        "unhandled error on %s %s",
+        request.method,
+        request.url.path,
+        extra={"request_id": request.scope.get("state", {}).get("request_id")},
+    )
     return problem_response(request, 500, "An unexpected error occurred.", slug="internal-error")
 
 

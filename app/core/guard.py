@@ -9,7 +9,7 @@ import logging
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.errors import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE
+from app.core.errors import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE, problem_instance
 
 logger = logging.getLogger("app.errors")
 
@@ -33,7 +33,12 @@ class UnhandledErrorMiddleware:
         try:
             await self.app(scope, receive, tracking_send)
         except Exception:
-            logger.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            logger.exception(
+                "unhandled error on %s %s",
+                scope.get("method"),
+                scope.get("path"),
+                extra={"request_id": scope.get("state", {}).get("request_id")},
+            )
             if started:
                 raise
             body = orjson.dumps(
@@ -42,7 +47,7 @@ class UnhandledErrorMiddleware:
                     "title": "Internal Server Error",
                     "status": 500,
                     "detail": "An unexpected error occurred.",
-                    "instance": scope.get("path", ""),
+                    "instance": problem_instance(scope),
                 }
             )
             await send(

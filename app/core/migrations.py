@@ -54,9 +54,16 @@ def upgrade_to_head(engine: Engine) -> None:
 def _upgrade_if_behind(connection: Connection) -> None:
     revision = _revision(connection)
     connection.rollback()
-    if revision != head_revision():
+    head = head_revision()
+    if revision != head:
         with connection.begin():
             _upgrade(connection)
+        logger.info(
+            "migrated from %s to %s",
+            revision or "an empty database",
+            head,
+            extra={"from_revision": revision, "to_revision": head},
+        )
 
 
 @contextmanager
@@ -93,7 +100,9 @@ def prepare_database(engine: Engine, seed_if_empty: Callable[[], object] | None)
         if seed_if_empty is not None and read_version_of(engine) == 0:
             # One line per seeding: tests/test_replicas.py counts them to prove it ran once.
             logger.info("seeding an empty database")
-            seed_if_empty()
+            report = seed_if_empty()
+            summary = getattr(report, "summary", None)
+            logger.info("seeded the empty database: %s", summary() if callable(summary) else "")
 
 
 def downgrade_to_base(engine: Engine) -> None:

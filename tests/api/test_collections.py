@@ -58,8 +58,10 @@ def test_detail_returns_the_object_itself(client: TestClient, path: str, record_
 
 @pytest.mark.parametrize("path", COLLECTIONS)
 def test_unknown_id_is_404_problem(client: TestClient, path: str) -> None:
-    body = assert_problem(client.get(f"{path}/no-such-thing"), 404)
-    assert body["instance"] == f"{path}/no-such-thing"
+    response = client.get(f"{path}/no-such-thing")
+    body = assert_problem(response, 404)
+    request_id = response.headers["x-request-id"]
+    assert body["instance"] == f"{path}/no-such-thing#request={request_id}"
 
 
 @pytest.mark.parametrize("path", COLLECTIONS)

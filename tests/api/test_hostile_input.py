@@ -3,7 +3,6 @@ and invisible parameters, control characters. Every answer is a 4xx problem+json
 valid JSON body, and nothing one client sends shapes what another receives."""
 
 import json
-import logging
 from collections.abc import Iterator
 
 import pytest
@@ -11,7 +10,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from app.core.config import Settings
-from app.core.logging import EscapingFormatter
 from app.main import create_app
 from tests.api.helpers import assert_problem
 
@@ -125,15 +123,6 @@ def test_unknown_sort_and_field_names_list_what_exists(client: TestClient) -> No
     assert "joined" in body["detail"] and body["errors"][0]["field"] == "query.sort"
     body = assert_problem(client.get("/v1/sources?fields=id,name"), 400)
     assert "title" in body["detail"] and "unknown: name" in body["detail"]
-
-
-def test_log_lines_escape_control_characters() -> None:
-    formatter = EscapingFormatter("%(message)s")
-    record = logging.LogRecord(
-        "t", logging.ERROR, __file__, 1, "path %s", ("/v1/x\nFORGED\x1b[31m",), None
-    )
-    line = formatter.format(record)
-    assert "\n" not in line and "\x1b" not in line and "FORGED" in line
 
 
 def test_oversized_negotiation_headers_are_read_up_to_a_cap(client: TestClient) -> None:
