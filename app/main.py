@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app.api import health
 from app.api import v1 as api_v1
 from app.api.fast_reads import FastReads
+from app.api.openapi_document import finish
 from app.api.representation import Site
 from app.api.v1.exports import ExportStore
 from app.api.v1.search import search_route
@@ -126,6 +127,11 @@ class CicaApp(FastAPI):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.front: ASGIApp = EdgeMiddleware(UnhandledErrorMiddleware(self.fastapi_call))
+
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            self.openapi_schema = finish(super().openapi())
+        return self.openapi_schema
 
     async def fastapi_call(self, scope: Scope, receive: Receive, send: Send) -> None:
         await super().__call__(scope, receive, send)

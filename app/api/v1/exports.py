@@ -88,7 +88,7 @@ def _store(request: Request) -> ExportStore:
     responses={
         200: {"description": "Every export file.", "headers": RESPONSE_HEADERS},
         **NOT_MODIFIED,
-        **error_responses(400, 406, 500, 503),
+        **error_responses(400, 500, 503),
     },
 )
 async def list_exports(request: Request) -> Response:
@@ -143,7 +143,7 @@ async def list_exports(request: Request) -> Response:
             },
         },
         **NOT_MODIFIED,
-        **error_responses(400, 404, 422, 500, 503),
+        **error_responses(400, 404, 500, 503),
     },
     openapi_extra=openapi_parameters(
         path_parameter(

@@ -1,0 +1,82 @@
+"""A frontend's typed client: types generated from the live OpenAPI document with
+openapi-typescript, and `clients/typescript/src/program.ts` (openapi-fetch calls to
+`listMembers`, `getMember` and the search) type-checked against them with `tsc --strict`.
+
+The program reads a list's `data[0].name`, a detail's `history` and an error's `detail`
+with no casts and no `any`, and its `@ts-expect-error` lines fail the check if any of those
+types becomes `any` or loose. Needs node and npm (CI has them); `npm ci` installs the pinned
+tools from `package-lock.json` into `clients/typescript/node_modules`.
+"""
+
+import copy
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scripts.openapi_dump import document
+
+CLIENT = Path(__file__).resolve().parents[1] / "clients" / "typescript"
+NPM = shutil.which("npm")
+
+pytestmark = pytest.mark.skipif(
+    NPM is None or shutil.which("node") is None,
+    reason="node and npm are not installed: the TypeScript client check cannot run "
+    "(apt-get install nodejs npm; CI installs them)",
+)
+
+
+def _run(*command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, cwd=CLIENT, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def tools() -> None:
+    installed = CLIENT / "node_modules" / ".package-lock.json"
+    lock = CLIENT / "package-lock.json"
+    if installed.exists() and installed.stat().st_mtime >= lock.stat().st_mtime:
+        return  # already installed from this lock
+    assert NPM is not None
+    result = _run(NPM, "ci", "--no-audit", "--no-fund", "--loglevel=error")
+    assert result.returncode == 0, result.stderr
+
+
+def _typecheck(spec: dict[str, Any]) -> subprocess.CompletedProcess[str]:
+    (CLIENT / "openapi.json").write_text(json.dumps(spec), encoding="utf-8")
+    generated = _run(
+        "node_modules/.bin/openapi-typescript", "openapi.json", "-o", "src/schema.d.ts"
+    )
+    assert generated.returncode == 0, generated.stderr + generated.stdout
+    return _run("node_modules/.bin/tsc", "-p", "tsconfig.json")
+
+
+def test_program_type_checks_against_the_live_document(tools: None) -> None:
+    result = _typecheck(document())
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_check_fails_when_a_list_body_may_be_text(tools: None) -> None:
+    """The regression the check exists for: a 200 whose JSON body may be a string."""
+    spec = copy.deepcopy(document())
+    content = spec["paths"]["/v1/members"]["get"]["responses"]["200"]["content"]
+    envelope = content["application/json"]["schema"]
+    content["application/json"]["schema"] = {"anyOf": [envelope, {"type": "string"}]}
+    result = _typecheck(spec)
+    assert result.returncode != 0
+    assert "src/program.ts" in result.stdout and "'data' does not exist" in result.stdout
+
+
+def test_check_fails_when_errors_are_untyped(tools: None) -> None:
+    """Errors documented without a schema give `error.detail` nothing to type-check against."""
+    spec = copy.deepcopy(document())
+    for item in spec["paths"].values():
+        for operation in item.values():
+            for status, response in operation["responses"].items():
+                if status.startswith(("4", "5")):
+                    response["content"] = {"application/problem+json": {}}
+    result = _typecheck(spec)
+    assert result.returncode != 0
+    assert "'detail' does not exist" in result.stdout
