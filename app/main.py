@@ -2,13 +2,13 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from importlib.metadata import version as package_version
 from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app import __version__
 from app.api import health
 from app.api import v1 as api_v1
 from app.api.fast_reads import FastReads
@@ -62,7 +62,7 @@ def _tags() -> list[dict[str, str]]:
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
     read_model = ReadModel()
-    build = package_version("cica-data-api")
+    build = __version__
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -86,7 +86,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     app = CicaApp(
         title="CICA Data API",
-        version="1.0.0",
+        version=__version__,
         summary="Cited reference data about CICA.",
         description=DESCRIPTION,
         openapi_tags=_tags(),
