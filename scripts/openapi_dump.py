@@ -1,10 +1,10 @@
 """Prints the OpenAPI document the app serves at `/openapi.json`, built by the app factory
 (no server, no database).
 
-    python -m scripts.openapi_dump > openapi/v1.json   # accept the live document as v1
+    python -m scripts.openapi_dump > live.json
 
 `tests/test_compat.py` fails when the live document breaks the committed `openapi/v1.json`;
-after an intended, compatible change (an addition), this command updates it.
+`python -m scripts.openapi_accept` regenerates the examples and then `openapi/v1.json`.
 """
 
 import json

@@ -178,9 +178,13 @@ def main() -> None:
         engine.dispose()
         with example_clients(settings) as clients:
             found, missing = collect(clients)
-    text = json.dumps(found, ensure_ascii=False, indent=1) + "\n"
-    EXAMPLES_FILE.write_text(text, encoding="utf-8")
-    print(f"wrote {EXAMPLES_FILE} ({len(text.encode())} bytes)", file=sys.stderr)
+    old = json.loads(EXAMPLES_FILE.read_text(encoding="utf-8")) if EXAMPLES_FILE.exists() else None
+    if old is not None and normalized(old) == normalized(found):
+        print(f"{EXAMPLES_FILE} is current (only timestamps and checksums differ)", file=sys.stderr)
+    else:
+        text = json.dumps(found, ensure_ascii=False, indent=1) + "\n"
+        EXAMPLES_FILE.write_text(text, encoding="utf-8")
+        print(f"wrote {EXAMPLES_FILE} ({len(text.encode())} bytes)", file=sys.stderr)
     if missing:
         print(
             "no request produced these declared statuses (declare only what occurs): "

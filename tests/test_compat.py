@@ -2,7 +2,7 @@
 (`openapi/v1.json`), and the checker behind it finds each kind of break and passes
 additions.
 
-After an intended addition: `python -m scripts.openapi_dump > openapi/v1.json`.
+After an intended addition: `python -m scripts.openapi_accept` (examples, then v1.json).
 """
 
 import copy
@@ -25,7 +25,7 @@ def test_live_document_keeps_every_promise_of_v1() -> None:
         "the live OpenAPI document breaks openapi/v1.json:\n"
         + "\n".join(problems)
         + "\n(v1 is additive only; if this change is intended and compatible, run "
-        "`python -m scripts.openapi_dump > openapi/v1.json`)"
+        "`python -m scripts.openapi_accept`)"
     )
 
 
