@@ -118,11 +118,16 @@ def _operation(
             )
 
 
-def _branches(docs: Documents, document: dict[str, Any], schema: Schema) -> list[Schema]:
+def _branches(
+    docs: Documents, document: dict[str, Any], schema: Schema, ref: str | None = None
+) -> list[tuple[str | None, Schema]]:
+    """The alternatives of a schema (its `anyOf`/`oneOf`, flattened), each with the name
+    of the component it came from, if any."""
+    ref = schema.get("$ref", ref)
     schema = docs.resolve(document, schema)
     options = schema.get("anyOf") or schema.get("oneOf")
     if not options:
-        return [schema]
+        return [(ref, schema)]
     return [b for option in options for b in _branches(docs, document, option)]
 
 
@@ -148,17 +153,20 @@ def _schema(
     """Every way `new` accepts less than `old` (and, for a response, promises less)."""
     if depth > 24:
         return
-    old_branches = _branches(docs, docs.old, old)
     new_branches = _branches(docs, docs.new, new)
-    for branch in old_branches:
-        matches = [b for b in new_branches if _accepts_types(_types(branch), _types(b))]
+    for index, (ref, branch) in enumerate(_branches(docs, docs.old, old)):
+        matches = [b for b in new_branches if _accepts_types(_types(branch), _types(b[1]))]
         if not matches:
             kinds = "|".join(sorted(_types(branch))) or "any"
             yield f"{where}: type narrowed ({kinds} no longer allowed)"
             continue
-        # Compare with the closest new branch: the one with the same types, if any.
-        same = [b for b in matches if _types(b) == _types(branch)]
-        yield from _values(docs, where, branch, (same or matches)[0], direction, depth)
+        # Compare with the closest new branch: the same component, else the one at the same
+        # place with the same types, else any with the same types.
+        same_types = [b for b in matches if _types(b[1]) == _types(branch)] or matches
+        closest = next((b for b in matches if ref is not None and b[0] == ref), None)
+        if closest is None and index < len(new_branches) and new_branches[index] in same_types:
+            closest = new_branches[index]
+        yield from _values(docs, where, branch, (closest or same_types[0])[1], direction, depth)
 
 
 def _values(

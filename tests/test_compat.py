@@ -223,3 +223,22 @@ def test_each_break_is_found(edit: Any, expected: str) -> None:
 )
 def test_additions_pass(edit: Any) -> None:
     assert _changed(edit) == []
+
+
+def test_breaks_in_the_real_document_are_found() -> None:
+    """The checker follows the real document's `$ref`s, unions and parameters."""
+    committed = json.loads(COMMITTED.read_text(encoding="utf-8"))
+    new = copy.deepcopy(committed)
+    new["components"]["schemas"]["MemberPublic"]["properties"].pop("founding_member")
+    new["components"]["schemas"]["MemberPublicSparse"]["properties"].pop("joined")
+    lang = next(p for p in new["paths"]["/v1/members"]["get"]["parameters"] if p["name"] == "lang")
+    lang["schema"]["enum"].remove("ru")
+    problems = breaking_changes(committed, new)
+    assert any(
+        p.startswith("GET /v1/members response 200 application/json.data[]")
+        and p.endswith("field founding_member removed")
+        for p in problems
+    ), problems
+    assert any(p.endswith("data[]: field joined removed") for p in problems), problems
+    assert not any(p.endswith("field founding_member no longer always present") for p in problems)
+    assert "GET /v1/members parameter lang (query): enum value(s) removed: ru" in problems
