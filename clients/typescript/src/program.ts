@@ -1,8 +1,9 @@
 /**
  * What a frontend writes against the generated types (src/schema.d.ts), type-checked with
- * `tsc --strict`: no casts, no `any`. Each `@ts-expect-error` line proves that a type is
- * precise (were it `any`, or a union with `string`, the line would compile and tsc would
- * fail on the unused directive).
+ * `tsc --strict`: no casts, no `any`. The plain reads fail to compile if a body may be text
+ * (`envelope | string`) or an error has no Problem type; each `@ts-expect-error` line fails
+ * the check if a type turns into `any` (the line would compile, leaving the directive
+ * unused).
  */
 import createClient from "openapi-fetch";
 import type { components, paths } from "./schema";
