@@ -2,16 +2,17 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from importlib.metadata import version as package_version
 from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app import __version__
 from app.api import assets, docs, health, landing
 from app.api import v1 as api_v1
 from app.api.fast_reads import FastReads
+from app.api.openapi_document import finish
 from app.api.representation import Site
 from app.api.v1.exports import ExportStore
 from app.api.v1.search import search_route
@@ -69,7 +70,7 @@ def _tags() -> list[dict[str, str]]:
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
     read_model = ReadModel()
-    build = package_version("cica-data-api")
+    build = __version__
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -99,7 +100,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     app = CicaApp(
         title="CICA Data API",
-        version="1.0.0",
+        version=__version__,
         summary="Cited reference data about CICA.",
         description=DESCRIPTION,
         openapi_tags=_tags(),
@@ -165,6 +166,11 @@ class CicaApp(FastAPI):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.front: ASGIApp = EdgeMiddleware(UnhandledErrorMiddleware(self.fastapi_call))
+
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            self.openapi_schema = finish(super().openapi())
+        return self.openapi_schema
 
     async def fastapi_call(self, scope: Scope, receive: Receive, send: Send) -> None:
         await super().__call__(scope, receive, send)

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, SQLModel
 
 from app import params
+from app.core.deprecation import Deprecation
 from app.core.listing import CollectionParams, ObjectParams
 from app.core.snapshot import Built
 from app.models import (
@@ -71,6 +72,8 @@ class Docs:
     id_description: str
     id_pattern: str
     id_example: str
+    deprecation: Deprecation | None = None
+    """Set when the collection's routes are deprecated (`app.core.deprecation`)."""
 
 
 NaturalKey = tuple[str, ...]

@@ -1,12 +1,19 @@
 """The OpenAPI document: valid 3.1, readable operation ids, documented parameters and errors."""
 
+from importlib.metadata import version as package_version
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from openapi_spec_validator import validate
+from sqlalchemy import Engine
 
+import app
+from app.api.openapi_document import examples
+from app.core.config import Settings
 from app.main import create_app
+from app.registry import COLLECTIONS
+from scripts.openapi_examples import CLIENT_ERRORS, collect, example_clients, normalized
 
 
 @pytest.fixture(scope="module")
@@ -93,3 +100,88 @@ def test_every_documented_example_runs_as_shown(client: TestClient) -> None:
         for sent in (filters, query):
             response = client.get(url, params=sent)
             assert response.status_code == 200, (operation["operationId"], sent, response.text)
+
+
+def _operations(spec: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    return [(path, op) for path, item in spec["paths"].items() for op in item.values()]
+
+
+def test_every_operation_is_described_for_a_frontend_developer(spec: dict[str, Any]) -> None:
+    for path, operation in _operations(spec):
+        assert operation.get("summary"), path
+        assert len(operation.get("description", "")) > 60, path
+
+
+def test_errors_are_documented_as_sent(spec: dict[str, Any]) -> None:
+    """Only under `application/problem+json` (what the server sends), with the Problem
+    schema, so a generated client types `error.detail`."""
+    for path, operation in _operations(spec):
+        for status, response in operation["responses"].items():
+            if status[0] in "45":
+                assert list(response["content"]) == ["application/problem+json"], (path, status)
+                media = response["content"]["application/problem+json"]
+                assert media["schema"] == {"$ref": "#/components/schemas/Problem"}, (path, status)
+    assert spec["components"]["schemas"]["Problem"]["required"] == [
+        "type",
+        "title",
+        "status",
+        "detail",
+        "instance",
+    ]
+
+
+def test_list_bodies_are_json_with_csv_and_ndjson_as_text(spec: dict[str, Any]) -> None:
+    for path, operation in _operations(spec):
+        if not operation["operationId"].startswith("list") and path != "/v1/search":
+            continue
+        content = operation["responses"]["200"]["content"]
+        assert next(iter(content)) == "application/json", path
+        assert content["application/json"]["schema"]["$ref"].endswith("Page") or path.endswith(
+            "exports"
+        ), path
+        if path != "/v1/exports":
+            assert content["text/csv"] == {"schema": {"type": "string"}}, path
+            assert content["application/x-ndjson"] == {"schema": {"type": "string"}}, path
+
+
+def test_every_response_has_an_example(spec: dict[str, Any]) -> None:
+    """A JSON 200 and every client error; 500 and 503 where the examples script can cause
+    them (their examples are compared with live answers below)."""
+    for _, operation in _operations(spec):
+        name = operation["operationId"]
+        for status in ("200", *CLIENT_ERRORS):
+            content = operation["responses"].get(status, {}).get("content", {})
+            json_media = [media for media_type, media in content.items() if "json" in media_type]
+            if not json_media or (name, status) == ("getExport", "200"):
+                continue  # not JSON; getExport: the file itself, listed by listExports
+            assert any("example" in media for media in json_media), (name, status)
+        if name in SNAPSHOT_READS:
+            shown = {
+                status
+                for status, response in operation["responses"].items()
+                if any("example" in media for media in response.get("content", {}).values())
+            }
+            assert {"500", "503"} <= shown, name
+
+
+SNAPSHOT_READS = {"search", *(f"list{c.docs.plural}" for c in COLLECTIONS)} | {
+    f"get{c.docs.singular}" for c in COLLECTIONS
+}
+"""Reads served from the snapshot: an unloaded or failing one shows their 503 and 500."""
+
+
+def test_examples_are_the_live_answers(seeded_engine: Engine) -> None:
+    """The documented examples are what the API answers on the seeded dataset, on every
+    backend. After a change to a route or to the data: `python -m scripts.openapi_examples`."""
+    settings = Settings(database_url=str(seeded_engine.url), version_poll_seconds=3600)
+    with example_clients(settings) as clients:
+        live, missing = collect(clients)
+    assert not missing, f"declared statuses no request produces: {missing}"
+    assert normalized(live) == normalized(examples()), (
+        "app/api/openapi_examples.json is stale: run `python -m scripts.openapi_examples`"
+    )
+
+
+def test_info_version_is_the_package_version(spec: dict[str, Any]) -> None:
+    assert spec["info"]["version"] == app.__version__ == package_version("cica-data-api")
+    assert spec["info"]["version"].split(".")[0] == "1"  # the /v1 of the URLs

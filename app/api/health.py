@@ -30,7 +30,7 @@ class Readiness(BaseModel):
     snapshot: SnapshotInfo
 
 
-@router.get("/healthz", operation_id="getHealth", response_model=Health)
+@router.get("/healthz", operation_id="getHealth", summary="Liveness probe", response_model=Health)
 async def healthz() -> Response:
     """The process is alive and its event loop answers. Touches neither the database nor a
     worker thread, so it stays fast under load and while the database is away."""
@@ -40,6 +40,7 @@ async def healthz() -> Response:
 @router.get(
     "/readyz",
     operation_id="getReadiness",
+    summary="Readiness probe",
     response_model=Readiness,
     responses=error_responses(503),
 )

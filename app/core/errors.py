@@ -30,12 +30,18 @@ class FieldError(BaseModel):
 
 
 class Problem(BaseModel):
-    """RFC 9457 problem details."""
+    """RFC 9457 problem details, sent as `application/problem+json` with every error."""
 
-    type: str = Field(examples=[PROBLEM_TYPE_BASE + "not-found"])
-    title: str = Field(examples=["Not Found"])
-    status: int = Field(examples=[404])
-    detail: str = Field(examples=["No member state with id 'XX'."])
+    type: str = Field(
+        description="URI naming the kind of problem; stable, so code may branch on it.",
+        examples=[PROBLEM_TYPE_BASE + "not-found"],
+    )
+    title: str = Field(description="The HTTP status phrase.", examples=["Not Found"])
+    status: int = Field(description="The HTTP status code.", examples=[404])
+    detail: str = Field(
+        description="What went wrong with this request, in words fit to show a user.",
+        examples=["No record in members with id 'XX'."],
+    )
     instance: str = Field(
         description="This occurrence: the path asked for, and after `#request=` the request's "
         "id (its `X-Request-ID`, as in the log line).",
@@ -224,13 +230,29 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected)
 
 
+ERROR_DESCRIPTIONS: dict[int, str] = {
+    400: "Bad Request: an unknown or repeated query parameter, a control character, or an "
+    "unknown name in `sort`, `fields` or `collections`; `errors` names each.",
+    404: "Not Found: no record has this id.",
+    406: "Not Acceptable: `Accept` names no format this route serves (`detail` lists them).",
+    422: "Unprocessable Content: a value out of range or malformed; `errors` lists each.",
+    500: "Internal Server Error: a fault of the server; the body holds no internals, and "
+    "`X-Request-ID` finds the request in the logs.",
+    503: "Service Unavailable: the dataset is not loaded yet or the database is busy; retry "
+    "after `Retry-After` seconds.",
+}
+RETRY_AFTER = {"description": "Seconds to wait before retrying.", "schema": {"type": "string"}}
+
+
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """`responses=` entries declaring problem+json errors in OpenAPI."""
+    """`responses=` entries declaring problem+json errors in OpenAPI. (FastAPI also lists
+    the `model` under `application/json`; `app.api.openapi_document` drops that.)"""
     return {
         status: {
             "model": Problem,
-            "description": HTTPStatus(status).phrase,
+            "description": ERROR_DESCRIPTIONS.get(status, HTTPStatus(status).phrase),
             "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            **({"headers": {"Retry-After": RETRY_AFTER}} if status == 503 else {}),
         }
         for status in statuses
     }

@@ -30,6 +30,8 @@ NOT_MODIFIED_HEADERS: Final = frozenset(
         b"x-dataset-version",
         b"content-location",
         b"expires",
+        b"deprecation",  # a deprecated route says so on its 304s too (app.core.deprecation)
+        b"sunset",
     }
 )
 VALIDATOR_LIMIT: Final = 4096

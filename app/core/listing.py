@@ -7,10 +7,10 @@ enforces, so the OpenAPI document says precisely what a request may hold.
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Annotated, Any, Final, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_serializer
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from app.core.formats import FormatName
 from app.core.text import CONTROL_CLASS, SEARCHABLE
@@ -162,12 +162,11 @@ class ListLinks(BaseModel):
         default=None,
         description="Absent on the last page.",
         examples=["http://127.0.0.1:8000/v1/members?limit=10&offset=10"],
+        exclude_if=lambda v: v is None,
     )
-    prev: str | None = Field(default=None, description="Absent on the first page.")
-
-    @model_serializer(mode="wrap")
-    def _drop_absent(self, handler: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
-        return {key: value for key, value in handler(self).items() if value is not None}
+    prev: str | None = Field(
+        default=None, description="Absent on the first page.", exclude_if=lambda v: v is None
+    )
 
 
 class Page(BaseModel, Generic[T]):

@@ -18,9 +18,10 @@ from app.api.parameters import (
     query_parameters,
 )
 from app.api.representation import negotiated, object_response, page_response, snapshot, view
+from app.core.deprecation import deprecated, openapi_headers
 from app.core.errors import NotFound, error_responses
 from app.core.formats import JSON, LIST_FORMATS, OBJECT_FORMATS
-from app.core.listing import ListLinks, ListMeta
+from app.core.listing import CollectionParams, ListLinks, ListMeta
 from app.registry import CollectionSpec
 from app.services.query import select
 
@@ -53,7 +54,10 @@ OBJECT_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 LIST_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
-        "description": "A page of records: JSON envelope, CSV or NDJSON (by `Accept` or `format`).",
+        "description": "A page of records. JSON (`application/json`, the default) is the "
+        "envelope below; `format=csv` or `format=ndjson` (or `Accept`) answers the same page "
+        "as `text/csv` (a header row, one row per record) or `application/x-ndjson` (one "
+        "record per line).",
         "headers": {
             **RESPONSE_HEADERS,
             "Content-Language": _header("Language of `name` fields."),
@@ -68,6 +72,92 @@ LIST_RESPONSES: dict[int | str, dict[str, Any]] = {
     **NOT_MODIFIED,
 }
 M = TypeVar("M", bound=BaseModel)
+
+LIST_GUIDE = """
+**Paging.** `data` holds up to `limit` records (1-200, default 50) from `offset`;
+`meta.total` counts every match. Follow `links.next` (an absolute URL) until it is absent.
+
+**Narrowing.** {filters}`fields=id,name` answers only those top-level fields (and `id`),
+so a sparse record may lack any other field. `lang=ru` (or `Accept-Language: ru`) gives
+names in Russian.
+
+**Formats.** JSON by default, which is what typed clients read; `format=csv` or
+`format=ndjson` (or `Accept: text/csv`, `application/x-ndjson`) answers the same page as
+a file, with `Link` and `X-Total-Count` headers in place of `links` and `meta`.
+
+**Caching.** Keep the `ETag` and send it back in `If-None-Match`: a 304 with no body
+means your copy is current.
+
+**Errors** are `application/problem+json` with a readable `detail`: 400 for an unknown
+or repeated parameter or an unknown name in `sort` or `fields`, 422 for a value out of
+range or malformed, 406 for an `Accept` no format matches, 503 while the dataset loads
+(retry after `Retry-After` seconds).
+"""
+GET_GUIDE = """
+The id is matched in any case (`{other}` finds `{example}`). `fields=` answers only
+the top-level fields asked for (and `id`); `lang=ru` gives names in Russian.{citations}
+
+**Caching.** Send the `ETag` back in `If-None-Match`: a 304 means your copy is current.
+
+**Errors** (`application/problem+json`): 404 when no record has this id, 400 for an
+unknown or repeated parameter or an unknown name in `fields`, 422 for a malformed value,
+503 while the dataset loads.
+"""
+COMMON_LIST_PARAMETERS = frozenset(CollectionParams.model_fields) | {"as_of"}
+
+
+def list_description(spec: CollectionSpec[Any, Any]) -> str:
+    """The collection's own text, then what a frontend developer needs to call it."""
+    own = [
+        f"`{name}`" for name in spec.list_params.model_fields if name not in COMMON_LIST_PARAMETERS
+    ]
+    filters = "`q=` searches names in English and Russian, acronyms and aliases"
+    if own:
+        filters += "; filter by " + ", ".join(own)
+    if "as_of" in spec.list_params.model_fields:
+        filters += "; `as_of=YYYY-MM-DD` answers as things stood that day"
+    text = spec.docs.list_description + "\n" + LIST_GUIDE.format(filters=filters + ". ")
+    return _deprecated(spec) + text
+
+
+def get_description(spec: CollectionSpec[Any, Any]) -> str:
+    example = spec.docs.id_example
+    other = example.lower() if example != example.lower() else example.upper()
+    fields = spec.public_model.model_fields
+    citations = ""
+    if "sources" in fields:
+        citations += (
+            " Every fact is footnoted in `sources` (`supports` names the fields a quote backs)"
+        )
+        citations += (
+            ", and values other sources give are in `disputed`." if "disputed" in fields else "."
+        )
+    guide = GET_GUIDE.format(example=example, other=other, citations=citations)
+    return _deprecated(spec) + spec.docs.get_description + "\n" + guide
+
+
+def _deprecated(spec: CollectionSpec[Any, Any]) -> str:
+    notice = spec.docs.deprecation
+    return notice.describe() + "\n\n" if notice is not None else ""
+
+
+def _with_headers(
+    responses: dict[int | str, dict[str, Any]], extra: dict[str, Any]
+) -> dict[int | str, dict[str, Any]]:
+    """`responses` with `extra` headers documented on the 200 and the 304."""
+    if not extra:
+        return responses
+    out = dict(responses)
+    for status in (200, 304):
+        headers = {**out[status]["headers"], **extra}
+        if "Link" in out[status]["headers"] and "Link" in extra:
+            headers["Link"] = {
+                **out[status]["headers"]["Link"],
+                "description": out[status]["headers"]["Link"]["description"]
+                + ' Also `rel="deprecation"`: where the deprecation is explained.',
+            }
+        out[status] = {**out[status], "headers": headers}
+    return out
 
 
 def sparse_model(model: type[BaseModel]) -> type[BaseModel]:
@@ -103,15 +193,23 @@ def add_collection_routes(
     docs = spec.docs
     path = f"/v1/{spec.name}"
     list_handler, get_handler = _list_route(spec, path), _get_route(spec, path)
+    if docs.deprecation is not None:
+        list_handler = deprecated(list_handler, docs.deprecation)
+        get_handler = deprecated(get_handler, docs.deprecation)
+    notice_headers = openapi_headers(docs.deprecation)
     record_schema: Any = spec.public_model | sparse_model(spec.public_model)
     router.get(
         f"/{spec.name}",
         tags=[docs.tag],
         operation_id=f"list{docs.plural}",
         summary=docs.list_summary,
-        description=docs.list_description,
+        description=list_description(spec),
         response_model=page_model(f"{docs.plural}Page", record_schema),
-        responses={**LIST_RESPONSES, **error_responses(400, 406, 422, 500, 503)},
+        responses={
+            **_with_headers(LIST_RESPONSES, notice_headers),
+            **error_responses(400, 406, 422, 500, 503),
+        },
+        deprecated=docs.deprecation is not None or None,
         openapi_extra=openapi_parameters(query_parameters(spec.list_params)),
     )(list_handler)
     router.get(
@@ -119,9 +217,13 @@ def add_collection_routes(
         tags=[docs.tag],
         operation_id=f"get{docs.singular}",
         summary=docs.get_summary,
-        description=docs.get_description,
+        description=get_description(spec),
         response_model=record_schema,
-        responses={**OBJECT_RESPONSES, **error_responses(400, 404, 406, 422, 500, 503)},
+        responses={
+            **_with_headers(OBJECT_RESPONSES, notice_headers),
+            **error_responses(400, 404, 406, 422, 500, 503),
+        },
+        deprecated=docs.deprecation is not None or None,
         openapi_extra=openapi_parameters(
             path_parameter(
                 docs.id_name,

@@ -88,13 +88,20 @@ def _store(request: Request) -> ExportStore:
     responses={
         200: {"description": "Every export file.", "headers": RESPONSE_HEADERS},
         **NOT_MODIFIED,
-        **error_responses(400, 406, 500, 503),
+        **error_responses(400, 500, 503),
     },
 )
 async def list_exports(request: Request) -> Response:
     """Every collection as JSON, NDJSON and CSV, and the whole dataset as one JSON file,
     each with the dataset version it was built from and the SHA-256 of its body. A
-    partner takes these at version N, then follows `/v1/changes?since=N`."""
+    partner takes these at version N, then follows `/v1/changes?since=N`.
+
+    For a frontend that wants everything at once (an offline copy, a full-text index in
+    the browser): fetch `dataset.json` by its `url`, and compare `dataset_version` with
+    `meta.dataset_version` of later calls to know when to fetch it again.
+
+    **Errors** (`application/problem+json`): 400 for any query parameter (there are
+    none), 503 while the dataset loads."""
     parse_query(request, NoParams)
     current = snapshot(request)
     files = _store(request).get(current)
@@ -143,7 +150,7 @@ async def list_exports(request: Request) -> Response:
             },
         },
         **NOT_MODIFIED,
-        **error_responses(400, 404, 422, 500, 503),
+        **error_responses(400, 404, 500, 503),
     },
     openapi_extra=openapi_parameters(
         path_parameter(
@@ -155,7 +162,12 @@ async def list_exports(request: Request) -> Response:
     ),
 )
 async def get_export(request: Request) -> Response:
-    """One export file; its SHA-256 is listed by `/v1/exports`."""
+    """One export file, as `application/json`, `application/x-ndjson` or `text/csv` by its
+    extension; its SHA-256 and size are listed by `/v1/exports`, and it carries an `ETag`
+    like every read.
+
+    **Errors** (`application/problem+json`): 404 for a name `/v1/exports` does not list,
+    400 for any query parameter, 503 while the dataset loads."""
     parse_query(request, NoParams)
     name: str = request.path_params["name"]
     current = snapshot(request)

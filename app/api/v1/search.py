@@ -97,7 +97,16 @@ async def search_route(request: Request) -> Response:
     """Ranked matches from members, observers, partners, councils, reform areas,
     chairmanships, meetings, CBM dimensions and sources: exact id, code, acronym or name
     first, then name prefixes, word prefixes and substrings; case-, accent- and
-    script-insensitive over every stored language."""
+    script-insensitive over every stored language.
+
+    Made for a search box: send what the user typed as `q` (`Казахстан`, `kaz` and `KZ`
+    all find Kazakhstan) and show `name`; `url` is the record's own address and
+    `collection` says which list it is in. `collections=members,observers` searches only
+    those. Paging, `fields`, `lang`, formats and caching work as on every list.
+
+    **Errors** (`application/problem+json`): 422 when `q` is missing, empty or has no
+    letter or digit; 400 for an unknown parameter or collection name; 503 while the
+    dataset loads."""
     params = parse_query(request, SearchParams)
     current = snapshot(request)
     fmt, language = negotiated(request, params, params.format, LIST_FORMATS)

@@ -1,0 +1,205 @@
+"""Writes `app/api/openapi_examples.json`: for every operation, the API's real answers on the
+seeded dataset, which the OpenAPI document shows as response examples.
+
+    python -m scripts.openapi_examples        # after changing a route or the seed data
+
+Each operation is called the way its documentation says: path and required parameters at
+their documented examples (and `limit=2` on lists) for the 200, then one request per error
+status the operation declares, made the way a client would meet that error (500: an app
+whose snapshot fails; 503: one not loaded yet). A declared client error no request
+produces is reported, and the command fails: the document would promise something the API
+never does. `tests/test_openapi.py`
+calls `collect` again and compares.
+"""
+
+import json
+import logging
+import re
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, cast
+
+from fastapi.testclient import TestClient
+
+from app.api.openapi_document import EXAMPLES_FILE, Examples
+from app.core.config import Settings
+from app.core.db import build_engine
+from app.core.migrations import upgrade_to_head
+from app.core.snapshot import Snapshot
+from app.main import create_app
+from seed.loader import load
+
+MISSING_IDS = ("XX", "no-such-record", "no-such-file.csv")
+"""Ids that match an id pattern but name nothing (the first that fits the pattern is used)."""
+CLIENT_ERRORS = frozenset({"400", "404", "406", "422"})
+"""Errors a client's request causes: one declared and never produced is a false promise.
+(500 and 503 depend on the server's state: their examples are added where an unloaded
+or a failing snapshot produces them.)"""
+VOLATILE = frozenset({"updated_at", "sha256", "bytes", "build_ms", "day", "revision"})
+"""Keys whose values change with each seeding: compared by presence only."""
+
+
+Attempt = tuple[TestClient, str, dict[str, str], dict[str, str]]
+
+
+def _request(operation: dict[str, Any], path: str) -> tuple[str, dict[str, str]]:
+    """The documented request: path and required parameters at their examples."""
+    query: dict[str, str] = {}
+    for parameter in operation.get("parameters", []):
+        example = str(parameter["schema"]["examples"][0])
+        if parameter["in"] == "path":
+            path = path.replace("{" + parameter["name"] + "}", example)
+        elif parameter["required"]:
+            query[parameter["name"]] = example
+    if _has(operation, "limit"):
+        query["limit"] = "2"
+    return path, query
+
+
+def _has(operation: dict[str, Any], name: str) -> bool:
+    return any(p["name"] == name for p in operation.get("parameters", []))
+
+
+def _missing(operation: dict[str, Any], path: str) -> list[str]:
+    """The path with an id that fits its pattern but names nothing."""
+    for parameter in operation.get("parameters", []):
+        if parameter["in"] == "path":
+            pattern = re.compile(parameter["schema"]["pattern"])
+            missing = next(i for i in MISSING_IDS if pattern.match(i))
+            return [path.replace("{" + parameter["name"] + "}", missing)]
+    return []
+
+
+def _invalid_values(operation: dict[str, Any]) -> list[dict[str, str]]:
+    """Query values a client may get wrong, each a 422 where the parameter exists."""
+    tries = [{"limit": "0"}] if _has(operation, "limit") else []
+    for parameter in operation.get("parameters", []):
+        schema, name = parameter["schema"], parameter["name"]
+        if parameter["in"] != "query" or name == "limit":
+            continue
+        if schema.get("type") == "integer":
+            tries.append({name: "ten"})
+        elif schema.get("format") == "date":
+            tries.append({name: "2021-02-30"})
+        elif "enum" in schema:
+            tries.append({name: "zz"})
+    return tries
+
+
+def _attempts(
+    operation: dict[str, Any], template: str, clients: dict[str, TestClient]
+) -> dict[str, list[Attempt]]:
+    """For each status, the requests that should answer it, in order."""
+    path, query = _request(operation, template)
+    client = clients["seeded"]
+    return {
+        "200": [(client, path, query, {})],
+        "400": [(client, path, {**query, "colour": "blue"}, {})],
+        "404": [(client, url, query, {}) for url in _missing(operation, template)],
+        "406": [(client, path, query, {"accept": "image/png"})],
+        "422": [(client, path, {**query, **bad}, {}) for bad in _invalid_values(operation)],
+        "500": [(clients["broken"], path, query, {})],
+        "503": [(clients["unloaded"], path, query, {})],
+    }
+
+
+def _body(response: Any) -> tuple[str, Any]:
+    media_type = str(response.headers["content-type"]).split(";")[0]
+    return media_type, response.json() if "json" in media_type else response.text
+
+
+def collect(clients: dict[str, TestClient]) -> tuple[Examples, list[str]]:
+    """Every operation's example answers, and the declared client errors (`CLIENT_ERRORS`)
+    no request produced.
+
+    `clients`: `seeded` (the dataset loaded), `unloaded` (an app whose dataset is not
+    loaded yet, for the 503) and `broken` (an app whose snapshot fails, for the 500)."""
+    document = clients["seeded"].get("/openapi.json").json()
+    found: Examples = {}
+    missing: list[str] = []
+    for template, item in document["paths"].items():
+        for operation in item.values():
+            attempts = _attempts(operation, template, clients)
+            answers: dict[str, dict[str, Any]] = {}
+            for status in operation["responses"]:
+                if status not in attempts:
+                    continue  # 304, and statuses no anonymous GET can meet (401, 429, ...)
+                for http, url, params, headers in attempts[status]:
+                    response = http.get(url, params=params, headers=headers)
+                    if str(response.status_code) == status:
+                        media_type, body = _body(response)
+                        if status != "200" or media_type == "application/json":
+                            answers[status] = {media_type: body}
+                        break
+                else:
+                    if status in CLIENT_ERRORS:
+                        missing.append(f"{operation['operationId']} {status}")
+            found[operation["operationId"]] = answers
+    return found, missing
+
+
+def normalized(value: Any) -> Any:
+    """`value` with the volatile keys' values blanked (see `VOLATILE`)."""
+    if isinstance(value, dict):
+        return {k: "..." if k in VOLATILE else normalized(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [normalized(v) for v in value]
+    return value
+
+
+class _BrokenSnapshot:
+    def __getattr__(self, name: str) -> Any:
+        raise RuntimeError("a snapshot that fails on purpose")
+
+
+@contextmanager
+def example_clients(settings: Settings) -> Iterator[dict[str, TestClient]]:
+    """Clients of an app on `settings`' (seeded) database, of one whose dataset is not
+    loaded yet, and of one whose snapshot fails."""
+    engine = build_engine(settings)
+    try:
+        with TestClient(create_app(settings, engine=engine)) as seeded:
+            unloaded = create_app(settings, engine=engine)
+            unloaded.state.maintainer = None  # started, still loading: no lifespan run
+            broken = create_app(settings, engine=engine)
+            broken.state.read_model.current = cast(Snapshot, _BrokenSnapshot())
+            yield {
+                "seeded": seeded,
+                "unloaded": TestClient(unloaded),
+                "broken": TestClient(broken, raise_server_exceptions=False),
+            }
+    finally:
+        engine.dispose()
+
+
+def main() -> None:
+    logging.disable(logging.ERROR)  # the 500 examples log their (deliberate) failures
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Settings(database_url=f"sqlite:///{Path(folder) / 'examples.db'}")
+        engine = build_engine(settings)
+        upgrade_to_head(engine)
+        load(engine)
+        engine.dispose()
+        with example_clients(settings) as clients:
+            found, missing = collect(clients)
+    old = json.loads(EXAMPLES_FILE.read_text(encoding="utf-8")) if EXAMPLES_FILE.exists() else None
+    if old is not None and normalized(old) == normalized(found):
+        print(f"{EXAMPLES_FILE} is current (only timestamps and checksums differ)", file=sys.stderr)
+    else:
+        text = json.dumps(found, ensure_ascii=False, indent=1) + "\n"
+        EXAMPLES_FILE.write_text(text, encoding="utf-8")
+        print(f"wrote {EXAMPLES_FILE} ({len(text.encode())} bytes)", file=sys.stderr)
+    if missing:
+        print(
+            "no request produced these declared statuses (declare only what occurs): "
+            + ", ".join(missing),
+            file=sys.stderr,
+        )
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
