@@ -183,7 +183,7 @@ class MeetingListParams(CollectionParams):
         default=None, description="Only meetings of this kind.", examples=["summit"]
     )
     status: MeetingStatus | None = Field(
-        default=None, description="`held` or `planned`.", examples=["held"]
+        default=None, description="`held`, `scheduled` or `planned`.", examples=["held"]
     )
     host: str | None = Field(
         default=None,

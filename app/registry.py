@@ -110,6 +110,7 @@ class CollectionSpec(Generic[R, P]):
     examples: Mapping[str, Any] = field(default_factory=dict)
 
 
+PERIOD_KEY = ("state_id", "organization_id", "status", "since", "attested_from")
 SLUG = r"^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$"
 STATE_ID = r"^[A-Za-z]{2,3}$"
 
@@ -126,7 +127,7 @@ MEMBERS = CollectionSpec(
     seed=SeedFile(
         "members.toml",
         MemberCreate,
-        ((State, ("id",)), (StatusPeriod, ("state_id", "organization_id", "status", "since"))),
+        ((State, ("id",)), (StatusPeriod, PERIOD_KEY)),
     ),
     docs=Docs(
         tag="members",
@@ -163,7 +164,7 @@ OBSERVERS = CollectionSpec(
         (
             (State, ("id",)),
             (Organization, ("id",)),
-            (StatusPeriod, ("state_id", "organization_id", "status", "since")),
+            (StatusPeriod, PERIOD_KEY),
         ),
     ),
     docs=Docs(

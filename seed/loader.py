@@ -42,6 +42,7 @@ from app.models import (
     DatasetVersion,
     Meeting,
     Organization,
+    RecordReview,
     Partnership,
     ReformArea,
     Source,
@@ -54,7 +55,14 @@ from app.registry import COLLECTIONS
 from seed import SEED_DIR
 from seed.countries import country
 from seed.errors import SeedError, Violation, classify
-from seed.reader import BY_COLLECTION, CONFLICTS, Dataset, cited_items, read_dataset
+from seed.reader import (
+    BY_COLLECTION,
+    CONFLICTS,
+    RESOURCES,
+    Dataset,
+    cited_items,
+    read_dataset,
+)
 
 logger = logging.getLogger("seed")
 
@@ -79,7 +87,9 @@ def _seed_tables() -> tuple[list[tuple[type[SQLModel], Key]], dict[type[SQLModel
         Citation: ("record_type", "record_id", "position"),
     }
     files |= {Conflict: ["conflicts.toml"], ConflictClaim: ["conflicts.toml"]}
+    keys[RecordReview] = ("record_type", "record_id")
     files[Citation] = ["the sources of a data file"]
+    files[RecordReview] = ["the `reviewed` of a data file"]
     position = {table.name: n for n, table in enumerate(SQLModel.metadata.sorted_tables)}
     ordered = sorted(keys, key=lambda model: position[str(model.__tablename__)])
     return [(model, keys[model]) for model in ordered], {
@@ -93,7 +103,13 @@ IGNORED_COLUMNS = {"id", "updated_at"}
 
 # Columns whose name differs from the field a curator writes in the data file.
 FIELD_NAMES: dict[type[SQLModel], dict[str, str]] = {
-    StatusPeriod: {"since": "from", "since_date": "from", "until": "to", "until_date": "to"},
+    StatusPeriod: {
+        "since": "from",
+        "since_date": "from",
+        "until": "to",
+        "until_date": "to",
+        "attested_from_date": "attested_from",
+    },
     Partnership: {"organization_id": "id", "since_date": "since"},
     Meeting: {"host_id": "host", "date_first_day": "date"},
     Council: {"established_date": "established"},
@@ -202,12 +218,13 @@ def desired_rows(dataset: Dataset) -> DesiredRows:
         desired.add(
             ReformArea,
             Origin("reform_areas.toml", area.id),
-            area.model_dump(exclude={"sources", "acronym", "unverified"}),
+            area.model_dump(exclude={"sources", "acronym", "unverified", "reviewed"}),
         )
     _add_chairmanships(desired, dataset)
     _add_cbm(desired, dataset)
     _add_conflicts(desired, dataset)
     _add_citations(desired, dataset)
+    _add_reviews(desired, dataset)
     _check_natural_keys(desired)
     return desired
 
@@ -264,7 +281,7 @@ def _add_meetings_and_councils(desired: DesiredRows, dataset: Dataset) -> None:
             Meeting,
             Origin("meetings.toml", meeting.id),
             {
-                **meeting.model_dump(exclude={"sources", "unverified", "host"}),
+                **meeting.model_dump(exclude={"sources", "unverified", "reviewed", "host"}),
                 "host_id": meeting.host,
                 "date_first_day": first_day(meeting.date),
             },
@@ -281,7 +298,7 @@ def _add_meetings_and_councils(desired: DesiredRows, dataset: Dataset) -> None:
             Council,
             Origin("councils.toml", council.id),
             {
-                **council.model_dump(exclude={"sources", "unverified"}),
+                **council.model_dump(exclude={"sources", "unverified", "reviewed"}),
                 "established_date": first_day(council.established),
             },
         )
@@ -379,6 +396,27 @@ def _add_citations(desired: DesiredRows, dataset: Dataset) -> None:
             )
 
 
+def _add_reviews(desired: DesiredRows, dataset: Dataset) -> None:
+    """When each record was last checked against its sources."""
+    for resource in RESOURCES:
+        for record in dataset.records[resource.key]:
+            desired.add(
+                RecordReview,
+                Origin(resource.file, record.id),
+                {
+                    "record_type": resource.record_type,
+                    "record_id": record.id,
+                    "reviewed": record.reviewed,
+                },
+            )
+    for conflict in dataset.conflicts:
+        desired.add(
+            RecordReview,
+            Origin(CONFLICTS.file, conflict.id),
+            {"record_type": "conflict", "record_id": conflict.id, "reviewed": conflict.reviewed},
+        )
+
+
 def _check_natural_keys(desired: DesiredRows) -> None:
     """Two rows with one natural key would overwrite each other on every load."""
     for model, key in TABLE_ORDER:
@@ -448,6 +486,8 @@ def _add_periods(desired: DesiredRows, file: str, record: Any, *, founding: bool
                 "since_date": first_day(period.since),
                 "until": period.until,
                 "until_date": first_day(period.until),
+                "attested_from": period.attested_from,
+                "attested_from_date": first_day(period.attested_from),
                 "founding": founding and period.status == "member",
             },
         )

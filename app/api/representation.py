@@ -223,7 +223,11 @@ def page_response(
     query = canonical_query(params)
     links = page_links(request, path, query, offset=params.offset, limit=params.limit, total=total)
     meta = ListMeta(
-        total=total, limit=params.limit, offset=params.offset, dataset_version=current.version
+        total=total,
+        limit=params.limit,
+        offset=params.offset,
+        dataset_version=current.version,
+        data_as_of=current.data_as_of,
     )
     fields = selected_fields(params.fields)
     body = list_body(views, fmt=fmt, fields=fields, columns=columns, meta=meta, links=links)

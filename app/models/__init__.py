@@ -10,6 +10,7 @@ from app.models.meeting import Meeting
 from app.models.partner import Partnership
 from app.models.party import Organization, State, StatusPeriod
 from app.models.reform_area import ReformArea
+from app.models.review import RecordReview
 from app.models.source import Source
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "Meeting",
     "Organization",
     "Partnership",
+    "RecordReview",
     "ReformArea",
     "Source",
     "State",

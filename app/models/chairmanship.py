@@ -10,6 +10,7 @@ from sqlmodel import Field, SQLModel
 from app.models.base import PartialDate, Slug, UtcDateTime, utc_now
 from app.models.citation import DISPUTED_DESCRIPTION, CitationPublic, DisputedClaimPublic
 from app.models.inputs import CitedInput
+from app.models.review import Reviewed
 
 
 class Chairmanship(SQLModel, table=True):
@@ -46,4 +47,5 @@ class ChairmanshipPublic(BaseModel):
     disputed: list[DisputedClaimPublic] = PydanticField(
         default_factory=list, description=DISPUTED_DESCRIPTION
     )
+    reviewed: Reviewed
     updated_at: UtcDateTime

@@ -10,7 +10,7 @@ from app.models import Chairmanship, State
 from app.models.chairmanship import ChairmanshipPublic
 from app.models.collections import RECORD_TYPES
 from app.params import ChairmanshipListParams
-from app.services.common import citations_for, disputes_for, pick_name
+from app.services.common import citations_for, disputes_for, pick_name, reviewed_for
 
 RECORD_TYPE = RECORD_TYPES["chairmanships"]
 SORT_KEYS: dict[str, Any] = {
@@ -28,6 +28,7 @@ def build(session: Session, today: dt.date) -> list[Built[ChairmanshipPublic]]:
     current = begun[-1].id if begun and begun[-1] is chairs[-1] else None
     citations = citations_for(session=session, record_type=RECORD_TYPE)
     disputed = disputes_for(session=session, record_type=RECORD_TYPE)
+    reviewed = reviewed_for(session=session, record_type=RECORD_TYPE)
     return [
         Built(
             ChairmanshipPublic(
@@ -39,6 +40,7 @@ def build(session: Session, today: dt.date) -> list[Built[ChairmanshipPublic]]:
                 current=c.id == current,
                 sources=citations.get(c.id, []),
                 disputed=disputed.get(c.id, []),
+                reviewed=reviewed[c.id],
                 updated_at=c.updated_at,
             ),
             exact=(c.state_id,),

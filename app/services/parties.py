@@ -17,14 +17,21 @@ def histories(session: Session) -> dict[str, list[StatusPeriod]]:
     for period in session.exec(select(StatusPeriod)):
         grouped[period.state_id or period.organization_id or ""].append(period)
     for periods in grouped.values():
-        periods.sort(key=lambda p: (p.since_date or dt.date.min, p.id or 0))
+        periods.sort(key=lambda p: (effective_start(p) or dt.date.min, p.id or 0))
     return grouped
 
 
+def effective_start(period: StatusPeriod) -> dt.date | None:
+    """The day `as_of` counts a period from: its start, else the earliest day a source
+    attests it (the true start being unknown)."""
+    return period.since_date or period.attested_from_date
+
+
 def interval(period: StatusPeriod) -> Interval:
-    """A period counts from the first day its start covers (`1999` -> 1999-01-01) and ends
-    the day before its `to` date; one with no known start is current-only."""
-    return Interval(period.since_date, period.until_date)
+    """A period counts from the first day its (effective) start covers (`1999` ->
+    1999-01-01) and ends the day before its `to` date; one with neither a start nor an
+    attested date is current-only."""
+    return Interval(effective_start(period), period.until_date)
 
 
 def intervals(periods: Iterable[StatusPeriod]) -> tuple[Interval, ...]:
@@ -32,4 +39,13 @@ def intervals(periods: Iterable[StatusPeriod]) -> tuple[Interval, ...]:
 
 
 def public_history(periods: list[StatusPeriod]) -> list[StatusPeriodPublic]:
-    return [StatusPeriodPublic(status=p.status, since=p.since, until=p.until) for p in periods]
+    return [
+        StatusPeriodPublic(
+            status=p.status,
+            since=p.since,
+            until=p.until,
+            start_known=p.since is not None,
+            attested_from=p.attested_from,
+        )
+        for p in periods
+    ]
