@@ -17,6 +17,7 @@ from app.core.listing import (
 )
 from app.models.cbm import CbmDimensionPublic
 from app.models.chairmanship import ChairmanshipPublic
+from app.models.change import ChangeAction, ChangePublic
 from app.models.collections import RECORD_TYPES
 from app.models.conflict import ConflictPublic
 from app.models.council import CouncilKind, CouncilPublic, CouncilStatus
@@ -255,4 +256,51 @@ class SourceListParams(CollectionParams):
     sort: str | None = sort_field(("id", "title", "date", "kind"), default="by id", example="-date")
     kind: SourceKind | None = Field(
         default=None, description="Only sources of this kind.", examples=["seed-document"]
+    )
+
+
+FEED_COLLECTIONS = (*RECORD_TYPES, "conflicts", "sources")
+"""Collections whose records the seed curates, so the change feed names them."""
+
+
+class ChangeParams(ObjectParams):
+    fields: str | None = fields_field(
+        public_fields(ChangePublic), example="id,version,record_id,action"
+    )
+
+
+class ChangeListParams(CollectionParams):
+    fields: str | None = fields_field(
+        public_fields(ChangePublic), example="id,version,record_id,action"
+    )
+    q: str | None = q_field(required=False, example="members")
+    sort: str | None = sort_field(
+        ("id", "version", "collection", "record_id", "action"),
+        default="oldest first",
+        example="-id",
+    )
+    since: int | None = Field(
+        default=None,
+        ge=0,
+        le=2**31 - 1,
+        description="Only changes made after this dataset version: the `dataset_version` "
+        "of the exports or pages you hold. The feed lists them oldest first.",
+        examples=[1],
+    )
+    collection: str | None = Field(
+        default=None,
+        pattern=choice_pattern(FEED_COLLECTIONS, most=1),
+        description="Only changes to records of this collection.",
+        examples=["members"],
+    )
+    record_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=80,
+        pattern=r"^[A-Za-z0-9-]+$",
+        description="Only changes to this record (its id, any case).",
+        examples=["KZ"],
+    )
+    action: ChangeAction | None = Field(
+        default=None, description="`created`, `updated` or `deleted`.", examples=["updated"]
     )

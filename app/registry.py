@@ -30,6 +30,7 @@ from app.models import (
 )
 from app.models.cbm import CbmDimensionCreate, CbmDimensionPublic
 from app.models.chairmanship import ChairmanshipCreate, ChairmanshipPublic
+from app.models.change import ChangePublic
 from app.models.conflict import ConflictPublic
 from app.models.council import CouncilCreate, CouncilPublic
 from app.models.meeting import MeetingCreate, MeetingPublic
@@ -41,6 +42,7 @@ from app.models.source import SourcePublic
 from app.services import (
     cbm,
     chairmanships,
+    changes,
     conflicts,
     councils,
     meetings,
@@ -422,6 +424,37 @@ SOURCES = CollectionSpec(
     ),
 )
 
+CHANGES = CollectionSpec(
+    name="changes",
+    record_type=changes.RECORD_TYPE,
+    public_model=ChangePublic,
+    list_params=params.ChangeListParams,
+    object_params=params.ChangeParams,
+    build=changes.build,
+    keep=changes.keep,
+    sort_keys=changes.SORT_KEYS,
+    searchable=False,
+    docs=Docs(
+        tag="changes",
+        tag_description="What changed in the dataset, version by version.",
+        singular="Change",
+        plural="Changes",
+        list_summary="List changes to the dataset",
+        list_description=(
+            "Every change to a record, oldest first: the dataset version it produced, when, "
+            "the collection and id of the record, whether it was created, updated or "
+            "deleted, and the fields that changed. Take the exports (`/v1/exports`) at "
+            "version N, then follow `?since=N`: each page's records are later changes."
+        ),
+        get_summary="Get a change",
+        get_description="One entry of the change feed.",
+        id_name="change_id",
+        id_description="Position of the change in the feed.",
+        id_pattern=r"^[0-9]{1,9}$",
+        id_example="1",
+    ),
+)
+
 COLLECTIONS: tuple[CollectionSpec[Any, Any], ...] = (
     MEMBERS,
     OBSERVERS,
@@ -433,6 +466,7 @@ COLLECTIONS: tuple[CollectionSpec[Any, Any], ...] = (
     CBM_DIMENSIONS,
     CONFLICTS,
     SOURCES,
+    CHANGES,
 )
 BY_NAME: Mapping[str, CollectionSpec[Any, Any]] = {c.name: c for c in COLLECTIONS}
 SEARCHABLE: tuple[str, ...] = tuple(c.name for c in COLLECTIONS if c.searchable)

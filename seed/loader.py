@@ -53,6 +53,7 @@ from app.models.base import first_day, utc_now
 from app.models.collections import CBM_AREA_RECORD_TYPE, CLAIM_RECORD_TYPE
 from app.registry import COLLECTIONS
 from seed import SEED_DIR
+from seed.changes import ChangeRecorder, Digests, RecordKey, record_digests
 from seed.countries import country
 from seed.errors import SeedError, Violation, classify
 from seed.reader import (
@@ -125,10 +126,14 @@ class LoadReport:
     updated: dict[str, int] = field(default_factory=dict)
     deleted: dict[str, int] = field(default_factory=dict)
     version: int = 0
+    records: int = 0
+    """Records created, updated or deleted (entries added to the change feed)."""
 
     @property
     def changed(self) -> bool:
-        return any((*self.inserted.values(), *self.updated.values(), *self.deleted.values()))
+        return bool(self.records) or any(
+            (*self.inserted.values(), *self.updated.values(), *self.deleted.values())
+        )
 
     def summary(self) -> str:
         parts = []
@@ -141,7 +146,7 @@ class LoadReport:
             if any(counts):
                 parts.append(f"{table}: +{counts[0]} ~{counts[1]} -{counts[2]}")
         changes = "; ".join(parts) if parts else "no changes"
-        return f"{changes} (dataset version {self.version})"
+        return f"{changes}; {self.records} record changes (dataset version {self.version})"
 
 
 @dataclass(frozen=True)
@@ -171,6 +176,8 @@ class DesiredRows:
     origins: dict[type[SQLModel], list[Origin]] = field(
         default_factory=lambda: {model: [] for model, _ in TABLE_ORDER}
     )
+    records: dict[RecordKey, Digests] = field(default_factory=dict)
+    """Each curated record's field digests, for the change feed."""
 
     def add(self, model: type[SQLModel], origin: Origin, values: Values) -> None:
         self.rows[model].append(values)
@@ -226,6 +233,7 @@ def desired_rows(dataset: Dataset) -> DesiredRows:
     _add_citations(desired, dataset)
     _add_reviews(desired, dataset)
     _check_natural_keys(desired)
+    desired.records = record_digests(dataset)
     return desired
 
 
@@ -597,7 +605,11 @@ class _Run:
             deletes.append((model, key, plan.deletes))
         for model, key, rows in reversed(deletes):
             self._delete(model, key, rows)
+        recorder = ChangeRecorder(self.db, self.desired.records)
+        self.report.records = len(recorder.changes)
         self.report.version = self._bump_version()
+        if recorder.changes:
+            recorder.record(self.report.version, self.now)
         return self.report
 
     def _plan(self, model: type[SQLModel], key: tuple[str, ...]) -> _Plan:

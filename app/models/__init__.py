@@ -2,6 +2,7 @@
 
 from app.models.cbm import CbmArea, CbmDimension
 from app.models.chairmanship import Chairmanship
+from app.models.change import Change, RecordState
 from app.models.citation import Citation
 from app.models.conflict import Conflict, ConflictClaim
 from app.models.council import Council
@@ -17,6 +18,7 @@ __all__ = [
     "CbmArea",
     "CbmDimension",
     "Chairmanship",
+    "Change",
     "Citation",
     "Conflict",
     "ConflictClaim",
@@ -26,6 +28,7 @@ __all__ = [
     "Organization",
     "Partnership",
     "RecordReview",
+    "RecordState",
     "ReformArea",
     "Source",
     "State",
