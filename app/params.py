@@ -21,9 +21,11 @@ from app.models.change import ChangeAction, ChangePublic
 from app.models.collections import RECORD_TYPES
 from app.models.conflict import ConflictPublic
 from app.models.council import CouncilKind, CouncilPublic, CouncilStatus
+from app.models.institution import InstitutionPublic
 from app.models.meeting import MeetingKind, MeetingPublic, MeetingStatus
 from app.models.member import MemberPublic
 from app.models.observer import ObserverPublic
+from app.models.official import OfficialPublic, Post
 from app.models.partner import PartnerOrganizationPublic, PartnershipStatus, Relationship
 from app.models.reform_area import ReformAreaPublic, ReformStatus
 from app.models.source import SourceKind, SourcePublic
@@ -304,3 +306,41 @@ class ChangeListParams(CollectionParams):
     action: ChangeAction | None = Field(
         default=None, description="`created`, `updated` or `deleted`.", examples=["updated"]
     )
+
+
+class OfficialParams(ObjectParams):
+    fields: str | None = fields_field(public_fields(OfficialPublic), example="id,post,name")
+
+
+class OfficialListParams(CollectionParams):
+    fields: str | None = fields_field(public_fields(OfficialPublic), example="id,post,name")
+    q: str | None = q_field(required=False, example="sarybay")
+    sort: str | None = sort_field(
+        ("id", "name", "post", "term_start", "nationality"),
+        default="by term",
+        example="-term_start",
+    )
+    post: Post | None = Field(
+        default=None, description="Only holders of this post.", examples=["secretary-general"]
+    )
+    nationality: str | None = Field(
+        default=None,
+        pattern=STATE_CODE,
+        description="Only nationals of this state (ISO alpha-2, any case).",
+        examples=["KZ"],
+    )
+    current: bool | None = Field(
+        default=None,
+        description="Only those in office today (`true`) or only former ones (`false`).",
+        examples=[True],
+    )
+
+
+class OrganizationParams(ObjectParams):
+    fields: str | None = fields_field(
+        public_fields(InstitutionPublic), example="id,name,current_chair,counts"
+    )
+
+
+class OrganizationExportParams(CollectionParams):
+    """The whole record, for the exports (the organization has no list route)."""

@@ -40,7 +40,9 @@ from app.models import (
     ConflictClaim,
     Council,
     DatasetVersion,
+    Institution,
     Meeting,
+    Official,
     Organization,
     Partnership,
     RecordReview,
@@ -115,6 +117,7 @@ FIELD_NAMES: dict[type[SQLModel], dict[str, str]] = {
     Meeting: {"host_id": "host", "date_first_day": "date"},
     Council: {"established_date": "established"},
     Chairmanship: {"state_id": "state", "term_start_date": "term_start"},
+    Official: {"term_start_date": "term_start"},
     Conflict: {"record_type": "record.collection", "record_id": "record.id"},
 }
 DATABASE = "database"  # what a `SeedError` names when no data file is at fault
@@ -228,6 +231,7 @@ def desired_rows(dataset: Dataset) -> DesiredRows:
             area.model_dump(exclude={"sources", "acronym", "unverified", "reviewed"}),
         )
     _add_chairmanships(desired, dataset)
+    _add_officials_and_organization(desired, dataset)
     _add_cbm(desired, dataset)
     _add_conflicts(desired, dataset)
     _add_citations(desired, dataset)
@@ -328,7 +332,43 @@ def _add_chairmanships(desired: DesiredRows, dataset: Dataset) -> None:
                 "term_start": chair.term_start,
                 "term_start_date": first_day(chair.term_start),
                 "term_end": chair.term_end,
+                "motto": chair.motto,
             },
+        )
+
+
+def _add_officials_and_organization(desired: DesiredRows, dataset: Dataset) -> None:
+    member_ids = {m.id for m in dataset.records["members"]}
+    meeting_ids = {m.id for m in dataset.records["meetings"]}
+    for official in dataset.records["officials"]:
+        origin = Origin("officials.toml", official.id)
+        if official.nationality:
+            _check_states(
+                "officials.toml", official.id, "nationality", [official.nationality], member_ids
+            )
+        if official.appointed_at and official.appointed_at not in meeting_ids:
+            raise origin.error("appointed_at", "no such meeting in meetings.toml")
+        desired.add(
+            Official,
+            origin,
+            {
+                **official.model_dump(exclude={"sources", "unverified", "reviewed"}),
+                "term_start_date": first_day(official.term_start),
+            },
+        )
+    for record in dataset.records["organization"]:
+        origin = Origin("organization.toml", record.id)
+        for index, document in enumerate(record.founding_documents):
+            if document.meeting and document.meeting not in meeting_ids:
+                raise origin.error(
+                    f"founding_documents.{index}.meeting", "no such meeting in meetings.toml"
+                )
+        desired.add(
+            Institution,
+            origin,
+            record.model_dump(
+                mode="json", by_alias=True, exclude={"sources", "unverified", "reviewed"}
+            ),
         )
 
 

@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 
 from seed import SEED_DIR
 from seed.reader import read_dataset
+from tests.api.helpers import walk_pages
 
 SEED_DOCUMENTS = {
     "baku-dialogues-optimizing-chairmanship",
@@ -19,7 +20,8 @@ COLLECTIONS = ["members", "observers", "partner-organizations", "councils", "ref
 
 
 def _all(client: TestClient, collection: str) -> list[dict]:
-    return client.get(f"/v1/{collection}?limit=200").json()["data"]
+    records, _ = walk_pages(client, f"/v1/{collection}?limit=200")
+    return records
 
 
 def test_exactly_28_members_with_valid_iso_codes(client: TestClient) -> None:

@@ -7,7 +7,9 @@ from app.models.citation import Citation
 from app.models.conflict import Conflict, ConflictClaim
 from app.models.council import Council
 from app.models.dataset import DatasetVersion
+from app.models.institution import Institution
 from app.models.meeting import Meeting
+from app.models.official import Official
 from app.models.partner import Partnership
 from app.models.party import Organization, State, StatusPeriod
 from app.models.reform_area import ReformArea
@@ -24,7 +26,9 @@ __all__ = [
     "ConflictClaim",
     "Council",
     "DatasetVersion",
+    "Institution",
     "Meeting",
+    "Official",
     "Organization",
     "Partnership",
     "RecordReview",

@@ -20,6 +20,8 @@ LISTS = [
     "cbm-dimensions",
     "conflicts",
     "sources",
+    "officials",
+    "changes",
 ]
 
 
@@ -29,7 +31,7 @@ def test_csv_has_a_header_and_total_rows(client: TestClient, collection: str) ->
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8"))))
     total = client.get(f"/v1/{collection}?limit=1").json()["meta"]["total"]
-    assert len(rows) == total == int(response.headers["x-total-count"])
+    assert len(rows) == min(total, 200) and total == int(response.headers["x-total-count"])
     assert rows[0]["id"]
 
 
@@ -39,7 +41,7 @@ def test_ndjson_has_total_lines_of_json(client: TestClient, collection: str) -> 
     assert response.headers["content-type"] == "application/x-ndjson"
     lines = response.content.decode("utf-8").splitlines()
     total = client.get(f"/v1/{collection}?limit=1").json()["meta"]["total"]
-    assert len(lines) == total
+    assert len(lines) == min(total, 200)
     assert [json.loads(line)["id"] for line in lines] == [
         r["id"] for r in client.get(f"/v1/{collection}?limit=200").json()["data"]
     ]
