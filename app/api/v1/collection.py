@@ -80,7 +80,7 @@ def sparse_model(model: type[BaseModel]) -> type[BaseModel]:
     return create_model(
         f"{model.__name__}Sparse",
         __doc__=f"A sparse `{model.__name__}`: `id` and the fields asked for with `fields=`.",
-        id=(str, ...),
+        id=(model.model_fields["id"].annotation, ...),
         **definitions,
     )
 
