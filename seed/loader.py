@@ -112,6 +112,7 @@ FIELD_NAMES: dict[type[SQLModel], dict[str, str]] = {
         "until": "to",
         "until_date": "to",
         "attested_from_date": "attested_from",
+        "attested_until_date": "attested_until",
     },
     Partnership: {"organization_id": "id", "since_date": "since"},
     Meeting: {"host_id": "host", "date_first_day": "date"},
@@ -536,6 +537,8 @@ def _add_periods(desired: DesiredRows, file: str, record: Any, *, founding: bool
                 "until_date": first_day(period.until),
                 "attested_from": period.attested_from,
                 "attested_from_date": first_day(period.attested_from),
+                "attested_until": period.attested_until,
+                "attested_until_date": first_day(period.attested_until),
                 "founding": founding and period.status == "member",
             },
         )

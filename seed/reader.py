@@ -213,8 +213,10 @@ def record_value(record: Any, public_field: str) -> str | None:
     """The value a record's public field shows, from its input form."""
     if public_field == "joined":
         return next((p.since for p in record.history if p.status == "member"), None)
-    if public_field == "since" and hasattr(record, "history"):
-        since: str | None = record.history[-1].since
-        return since
+    if public_field == "joined_attested_from":
+        return next((p.attested_from for p in record.history if p.status == "member"), None)
+    if public_field in ("since", "attested_from") and hasattr(record, "history"):
+        value: str | None = getattr(record.history[-1], public_field)
+        return value
     value = getattr(record, public_field, None)
     return None if value is None else str(value)

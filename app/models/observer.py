@@ -60,7 +60,9 @@ class ObserverPublic(BaseModel):
         examples=["2004"],
     )
     until: str | None = Field(
-        description="When the status ended (a former observer or applicant); null if held today."
+        description="When the status ended (a former observer or applicant), if a source "
+        "says; null if held today or if no source dates the end (`history` then gives "
+        "`attested_until`)."
     )
     history: list[StatusPeriodPublic]
     sources: list[CitationPublic]

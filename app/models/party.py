@@ -50,6 +50,8 @@ class StatusPeriod(SQLModel, table=True):
     (`since_date`) for range queries: a status known only by its year counts from 1 January.
     When no source gives the start, `attested_from` keeps the earliest date a source
     attests the status, and `as_of` counts the period from there (`effective_start`).
+    Likewise a period known to have ended, but not when, keeps `attested_until` (the latest
+    date a source attests it): `as_of` counts it to the end of that date, and no further.
     """
 
     __tablename__ = "status_periods"
@@ -73,6 +75,8 @@ class StatusPeriod(SQLModel, table=True):
     until_date: dt.date | None = Field(default=None, sa_column=Column(Date))
     attested_from: str | None = Field(default=None, max_length=10)
     attested_from_date: dt.date | None = Field(default=None, sa_column=Column(Date))
+    attested_until: str | None = Field(default=None, max_length=10)
+    attested_until_date: dt.date | None = Field(default=None, sa_column=Column(Date))
     founding: bool = False
     updated_at: dt.datetime = Field(
         default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
@@ -88,15 +92,27 @@ class StatusPeriodInput(StrictInput):
         description="When the true start (`from`) is unknown: the earliest date a source "
         "attests this status.",
     )
+    attested_until: PartialDate | None = PydanticField(
+        default=None,
+        description="For a status that has ended at a date no source gives: the latest date "
+        "a source attests it.",
+    )
 
     @model_validator(mode="after")
     def _start_or_attested(self) -> "StatusPeriodInput":
         if self.since is not None and self.attested_from is not None:
             raise ValueError("give `from` (the start) or `attested_from` (start unknown), not both")
-        start = self.start
-        if start and self.until and self.until < start[: len(self.until)]:
+        if self.until is not None and self.attested_until is not None:
+            raise ValueError("give `to` (the end) or `attested_until` (end unknown), not both")
+        start, end = self.start, self.end
+        if start and end and end < start[: len(end)]:
             raise ValueError(f"a {self.status} period ends before it starts")
         return self
+
+    @property
+    def end(self) -> str | None:
+        """The end `as_of` counts to: the true one, else the latest attested day."""
+        return self.until or self.attested_until
 
     @property
     def start(self) -> str | None:
@@ -123,14 +139,21 @@ class StatusPeriodPublic(BaseModel):
         description="When the start is unknown: the earliest date a source attests the status.",
         examples=["2004"],
     )
+    end_known: bool = PydanticField(
+        description="False for a status that has ended at a date no source gives: it is "
+        "known to have been held until `attested_until`, and `as_of` counts it to then."
+    )
+    attested_until: str | None = PydanticField(
+        description="When the end is unknown: the latest date a source attests the status."
+    )
 
 
 def check_history(periods: list[StatusPeriodInput]) -> list[StatusPeriodInput]:
     """Periods must be in order and must not overlap (an attested start counts as a start)."""
     for earlier, later in itertools.pairwise(periods):
-        if earlier.until is None:
+        if earlier.end is None:
             raise ValueError("only the last period of a history may be open-ended")
         start = later.start
-        if start is not None and start < earlier.until[: len(start)]:
+        if start is not None and start < earlier.end[: len(start)]:
             raise ValueError("history periods overlap or are out of order")
     return periods

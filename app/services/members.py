@@ -54,7 +54,9 @@ def build(session: Session, _today: dt.date) -> list[Built[MemberPublic]]:
             iso_numeric=state.iso_numeric,
             name=pick_name(state.names),
             names=state.names,
-            status=current.status if current.until is None else "former-member",
+            status=current.status
+            if current.until is None and current.attested_until is None
+            else "former-member",
             joined=member_periods[0].since,
             joined_attested_from=member_periods[0].attested_from,
             founding_member=any(p.founding for p in member_periods),

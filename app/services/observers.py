@@ -75,12 +75,12 @@ def build(session: Session, _today: dt.date) -> list[Built[ObserverPublic]]:
                 record,
                 held=(interval(period),),
                 aliases=(state.iso_alpha3,) if state else (),
-                primary=last and period.until is None,
+                primary=last and period.until is None and period.attested_until is None,
                 exact=tuple(x for x in (record.acronym, record.iso_alpha3) if x),
                 names=(*party.names.values(), *record.aliases),
             )
             built.append(entry)
-            if last and period.until is not None:
+            if last and (period.until or period.attested_until) is not None:
                 # A former observer: its id resolves to a record listed on no day.
                 former = record.model_copy(update={"status": f"former-{period.status}"})
                 built.append(dataclasses.replace(entry, record=former, held=(), primary=True))

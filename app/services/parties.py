@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from app.core.snapshot import Interval
 from app.models import StatusPeriod
+from app.models.base import last_day
 from app.models.party import StatusPeriodPublic
 
 
@@ -27,11 +28,20 @@ def effective_start(period: StatusPeriod) -> dt.date | None:
     return period.since_date or period.attested_from_date
 
 
+def effective_end(period: StatusPeriod) -> dt.date | None:
+    """The day after the last one `as_of` counts: the next status's first day, else the
+    day after the latest a source attests an ended status."""
+    if period.until_date is not None:
+        return period.until_date
+    last = last_day(period.attested_until)
+    return last + dt.timedelta(days=1) if last is not None else None
+
+
 def interval(period: StatusPeriod) -> Interval:
     """A period counts from the first day its (effective) start covers (`1999` ->
     1999-01-01) and ends the day before its `to` date; one with neither a start nor an
     attested date is current-only."""
-    return Interval(effective_start(period), period.until_date)
+    return Interval(effective_start(period), effective_end(period))
 
 
 def intervals(periods: Iterable[StatusPeriod]) -> tuple[Interval, ...]:
@@ -46,6 +56,8 @@ def public_history(periods: list[StatusPeriod]) -> list[StatusPeriodPublic]:
             until=p.until,
             start_known=p.since is not None,
             attested_from=p.attested_from,
+            end_known=p.attested_until is None,
+            attested_until=p.attested_until,
         )
         for p in periods
     ]

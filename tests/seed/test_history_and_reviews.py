@@ -55,6 +55,8 @@ def test_an_attested_start_answers_as_of_from_that_day(
             "to": None,
             "start_known": False,
             "attested_from": "2004-06",
+            "end_known": True,
+            "attested_until": None,
         }
 
 
@@ -73,6 +75,28 @@ def test_a_former_observer_is_listed_on_its_days_and_says_it_ended(
         assert record["status"] == "former-observer" and record["until"] == "2008-03"
         listed = client.get("/v1/observers?as_of=2006-01-01&q=malaysia").json()["data"]
         assert [r["status"] for r in listed] == ["observer"]
+
+
+def test_an_end_no_source_dates_counts_to_the_last_attested_day(
+    seed_copy: Path, fresh_engine: Engine
+) -> None:
+    _set_history(
+        seed_copy,
+        "MY",
+        '[{ status = "observer", attested_from = "2004", attested_until = "2006-06-20" }]',
+    )
+    load(fresh_engine, seed_dir=seed_copy)
+    with api(fresh_engine) as client:
+        assert "MY" in _ids(client, "as_of=2006-06-20")
+        assert "MY" not in _ids(client, "as_of=2006-06-21")
+        assert "MY" not in _ids(client, "")
+        record = client.get("/v1/observers/MY").json()
+        assert record["status"] == "former-observer" and record["until"] is None
+        assert record["history"][0]["end_known"] is False
+        assert record["history"][0]["attested_until"] == "2006-06-20"
+        assert client.get("/v1/organization").json()["counts"]["observers"]["states"] == (
+            client.get("/v1/observers?type=state&status=observer").json()["meta"]["total"]
+        )
 
 
 def test_a_start_and_an_attested_start_together_are_refused(

@@ -72,6 +72,7 @@ M = TypeVar("M", bound=BaseModel)
 
 def sparse_model(model: type[BaseModel]) -> type[BaseModel]:
     """The same fields, none required but `id`: what `fields=` answers."""
+    id_type: Any = model.model_fields["id"].annotation
     definitions: dict[str, Any] = {
         name: (info.annotation, Field(default=None, description=info.description))
         for name, info in model.model_fields.items()
@@ -80,7 +81,7 @@ def sparse_model(model: type[BaseModel]) -> type[BaseModel]:
     return create_model(
         f"{model.__name__}Sparse",
         __doc__=f"A sparse `{model.__name__}`: `id` and the fields asked for with `fields=`.",
-        id=(model.model_fields["id"].annotation, ...),
+        id=(id_type, ...),
         **definitions,
     )
 
