@@ -94,8 +94,9 @@ def test_an_end_no_source_dates_counts_to_the_last_attested_day(
         assert record["status"] == "former-observer" and record["until"] is None
         assert record["history"][0]["end_known"] is False
         assert record["history"][0]["attested_until"] == "2006-06-20"
-        assert client.get("/v1/organization").json()["counts"]["observers"]["states"] == (
-            client.get("/v1/observers?type=state&status=observer").json()["meta"]["total"]
+        assert (
+            client.get("/v1/organization").json()["counts"]["observers"]["states"]
+            == (client.get("/v1/observers?type=state&status=observer").json()["meta"]["total"])
         )
 
 
