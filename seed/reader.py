@@ -219,4 +219,6 @@ def record_value(record: Any, public_field: str) -> str | None:
         value: str | None = getattr(record.history[-1], public_field)
         return value
     value = getattr(record, public_field, None)
+    if isinstance(value, dict):  # a language map (names, a motto): its English value
+        value = value.get("en")
     return None if value is None else str(value)

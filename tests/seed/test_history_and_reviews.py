@@ -113,21 +113,23 @@ def test_a_start_and_an_attested_start_together_are_refused(
 def test_reviewed_defaults_per_file_and_a_record_overrides_it(
     seed_copy: Path, fresh_engine: Engine
 ) -> None:
-    path = seed_copy / "observers.toml"
+    path = seed_copy / "reform_areas.toml"
     text = path.read_text(encoding="utf-8")
     default = re.search(r"^reviewed = (\S+)$", text, re.MULTILINE)
-    assert default is not None
+    assert default is not None and 'id = "budget"\nreviewed' not in text
     path.write_text(
-        text.replace('id = "MY"\n', 'id = "MY"\nreviewed = 2026-12-01\n', 1), encoding="utf-8"
+        text.replace('id = "budget"\n', 'id = "budget"\nreviewed = 2026-12-02\n', 1),
+        encoding="utf-8",
     )
     load(fresh_engine, seed_dir=seed_copy)
     with api(fresh_engine) as client:
-        assert client.get("/v1/observers/MY").json()["reviewed"] == "2026-12-01"
-        assert client.get("/v1/observers/JP").json()["reviewed"] == default.group(1)
+        assert client.get("/v1/reform-areas/budget").json()["reviewed"] == "2026-12-02"
+        assert client.get("/v1/reform-areas/charter").json()["reviewed"] == default.group(1)
         meta = client.get("/v1/observers").json()["meta"]
-        assert meta["data_as_of"] >= "2026-12-01"
+        assert meta["data_as_of"] == "2026-12-02"
         exports = client.get("/v1/exports/dataset.json").json()
         assert exports["data_as_of"] == meta["data_as_of"]
+        assert client.get("/v1/organization").json()["data_as_of"] == meta["data_as_of"]
 
 
 def test_a_record_without_reviewed_in_a_file_without_a_default_is_refused(
