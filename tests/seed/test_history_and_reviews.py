@@ -124,7 +124,7 @@ def test_reviewed_defaults_per_file_and_a_record_overrides_it(
     load(fresh_engine, seed_dir=seed_copy)
     with api(fresh_engine) as client:
         assert client.get("/v1/reform-areas/budget").json()["reviewed"] == "2026-12-02"
-        assert client.get("/v1/reform-areas/charter").json()["reviewed"] == default.group(1)
+        assert client.get("/v1/reform-areas/human-resources").json()["reviewed"] == default.group(1)
         meta = client.get("/v1/observers").json()["meta"]
         assert meta["data_as_of"] == "2026-12-02"
         exports = client.get("/v1/exports/dataset.json").json()
