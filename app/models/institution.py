@@ -135,10 +135,10 @@ class Counts(BaseModel):
     partner_organizations: PartnerCounts
     councils: dict[str, int] = PydanticField(
         description="Councils and other bodies by status.",
-        examples=[{"established": 12, "proposed": 3, "planned": 2}],
+        examples=[{"established": 14, "planned": 1, "proposed": 2}],
     )
     meetings: dict[str, int] = PydanticField(
-        description="Meetings by status.", examples=[{"held": 20, "scheduled": 1}]
+        description="Meetings by status.", examples=[{"held": 22, "planned": 1, "scheduled": 2}]
     )
     officials_in_office: int
 
