@@ -17,12 +17,15 @@ from app.core.listing import (
 )
 from app.models.cbm import CbmDimensionPublic
 from app.models.chairmanship import ChairmanshipPublic
+from app.models.change import ChangeAction, ChangePublic
 from app.models.collections import RECORD_TYPES
 from app.models.conflict import ConflictPublic
 from app.models.council import CouncilKind, CouncilPublic, CouncilStatus
+from app.models.institution import InstitutionPublic
 from app.models.meeting import MeetingKind, MeetingPublic, MeetingStatus
 from app.models.member import MemberPublic
 from app.models.observer import ObserverPublic
+from app.models.official import OfficialPublic, Post
 from app.models.partner import PartnerOrganizationPublic, PartnershipStatus, Relationship
 from app.models.reform_area import ReformAreaPublic, ReformStatus
 from app.models.source import SourceKind, SourcePublic
@@ -183,7 +186,7 @@ class MeetingListParams(CollectionParams):
         default=None, description="Only meetings of this kind.", examples=["summit"]
     )
     status: MeetingStatus | None = Field(
-        default=None, description="`held` or `planned`.", examples=["held"]
+        default=None, description="`held`, `scheduled` or `planned`.", examples=["held"]
     )
     host: str | None = Field(
         default=None,
@@ -256,3 +259,88 @@ class SourceListParams(CollectionParams):
     kind: SourceKind | None = Field(
         default=None, description="Only sources of this kind.", examples=["seed-document"]
     )
+
+
+FEED_COLLECTIONS = (*RECORD_TYPES, "conflicts", "sources")
+"""Collections whose records the seed curates, so the change feed names them."""
+
+
+class ChangeParams(ObjectParams):
+    fields: str | None = fields_field(
+        public_fields(ChangePublic), example="id,version,record_id,action"
+    )
+
+
+class ChangeListParams(CollectionParams):
+    fields: str | None = fields_field(
+        public_fields(ChangePublic), example="id,version,record_id,action"
+    )
+    q: str | None = q_field(required=False, example="members")
+    sort: str | None = sort_field(
+        ("id", "version", "collection", "record_id", "action"),
+        default="oldest first",
+        example="-id",
+    )
+    since: int | None = Field(
+        default=None,
+        ge=0,
+        le=2**31 - 1,
+        description="Only changes made after this dataset version: the `dataset_version` "
+        "of the exports or pages you hold. The feed lists them oldest first.",
+        examples=[1],
+    )
+    collection: str | None = Field(
+        default=None,
+        pattern=choice_pattern(FEED_COLLECTIONS, most=1),
+        description="Only changes to records of this collection.",
+        examples=["members"],
+    )
+    record_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=80,
+        pattern=r"^[A-Za-z0-9-]+$",
+        description="Only changes to this record (its id, any case).",
+        examples=["KZ"],
+    )
+    action: ChangeAction | None = Field(
+        default=None, description="`created`, `updated` or `deleted`.", examples=["updated"]
+    )
+
+
+class OfficialParams(ObjectParams):
+    fields: str | None = fields_field(public_fields(OfficialPublic), example="id,post,name")
+
+
+class OfficialListParams(CollectionParams):
+    fields: str | None = fields_field(public_fields(OfficialPublic), example="id,post,name")
+    q: str | None = q_field(required=False, example="sarybay")
+    sort: str | None = sort_field(
+        ("id", "name", "post", "term_start", "nationality"),
+        default="by term",
+        example="-term_start",
+    )
+    post: Post | None = Field(
+        default=None, description="Only holders of this post.", examples=["secretary-general"]
+    )
+    nationality: str | None = Field(
+        default=None,
+        pattern=STATE_CODE,
+        description="Only nationals of this state (ISO alpha-2, any case).",
+        examples=["KZ"],
+    )
+    current: bool | None = Field(
+        default=None,
+        description="Only those in office today (`true`) or only former ones (`false`).",
+        examples=[True],
+    )
+
+
+class OrganizationParams(ObjectParams):
+    fields: str | None = fields_field(
+        public_fields(InstitutionPublic), example="id,name,current_chair,counts"
+    )
+
+
+class OrganizationExportParams(CollectionParams):
+    """The whole record, for the exports (the organization has no list route)."""

@@ -22,7 +22,9 @@ from app.models import (
     CbmDimension,
     Chairmanship,
     Council,
+    Institution,
     Meeting,
+    Official,
     Organization,
     Partnership,
     ReformArea,
@@ -31,22 +33,28 @@ from app.models import (
 )
 from app.models.cbm import CbmDimensionCreate, CbmDimensionPublic
 from app.models.chairmanship import ChairmanshipCreate, ChairmanshipPublic
+from app.models.change import ChangePublic
 from app.models.conflict import ConflictPublic
 from app.models.council import CouncilCreate, CouncilPublic
+from app.models.institution import InstitutionCreate, InstitutionPublic
 from app.models.meeting import MeetingCreate, MeetingPublic
 from app.models.member import MemberCreate, MemberPublic
 from app.models.observer import ObserverCreate, ObserverPublic
+from app.models.official import OfficialCreate, OfficialPublic
 from app.models.partner import PartnerOrganizationCreate, PartnerOrganizationPublic
 from app.models.reform_area import ReformAreaCreate, ReformAreaPublic
 from app.models.source import SourcePublic
 from app.services import (
     cbm,
     chairmanships,
+    changes,
     conflicts,
     councils,
     meetings,
     members,
     observers,
+    officials,
+    organization,
     partners,
     reform_areas,
     sources,
@@ -106,6 +114,8 @@ class CollectionSpec(Generic[R, P]):
     docs: Docs
     seed: SeedFile | None = None
     searchable: bool = True
+    single: bool = False
+    """One record, served at `/v1/<name>` itself: no list route, no id in the path."""
     history: bool = False
     """Records are listed on the days they held a status (`as_of`)."""
     narrow: Callable[[R, P], R] | None = None
@@ -113,6 +123,7 @@ class CollectionSpec(Generic[R, P]):
     examples: Mapping[str, Any] = field(default_factory=dict)
 
 
+PERIOD_KEY = ("state_id", "organization_id", "status", "since", "attested_from")
 SLUG = r"^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$"
 STATE_ID = r"^[A-Za-z]{2,3}$"
 
@@ -129,7 +140,7 @@ MEMBERS = CollectionSpec(
     seed=SeedFile(
         "members.toml",
         MemberCreate,
-        ((State, ("id",)), (StatusPeriod, ("state_id", "organization_id", "status", "since"))),
+        ((State, ("id",)), (StatusPeriod, PERIOD_KEY)),
     ),
     docs=Docs(
         tag="members",
@@ -166,7 +177,7 @@ OBSERVERS = CollectionSpec(
         (
             (State, ("id",)),
             (Organization, ("id",)),
-            (StatusPeriod, ("state_id", "organization_id", "status", "since")),
+            (StatusPeriod, PERIOD_KEY),
         ),
     ),
     docs=Docs(
@@ -424,6 +435,100 @@ SOURCES = CollectionSpec(
     ),
 )
 
+OFFICIALS = CollectionSpec(
+    name="officials",
+    record_type=officials.RECORD_TYPE,
+    public_model=OfficialPublic,
+    list_params=params.OfficialListParams,
+    object_params=params.OfficialParams,
+    build=officials.build,
+    keep=officials.keep,
+    sort_keys=officials.SORT_KEYS,
+    seed=SeedFile("officials.toml", OfficialCreate, ((Official, ("id",)),)),
+    docs=Docs(
+        tag="officials",
+        tag_description="The executive heads of CICA and their deputies.",
+        singular="Official",
+        plural="Officials",
+        list_summary="List officials",
+        list_description=(
+            "The Executive Directors of the CICA Secretariat and the Secretaries General, "
+            "and their deputies where a source names them, in order of their terms: post, "
+            "person (names by language), nationality, term at the precision a source gives, "
+            "and the meeting that appointed them."
+        ),
+        get_summary="Get an official",
+        get_description="One person's term in one post, with citations.",
+        id_name="official_id",
+        id_description="Lowercase slug: the post and the person's family name.",
+        id_pattern=SLUG,
+        id_example="secretary-general-sarybay",
+    ),
+)
+ORGANIZATION = CollectionSpec(
+    name="organization",
+    record_type=organization.RECORD_TYPE,
+    public_model=InstitutionPublic,
+    list_params=params.OrganizationExportParams,
+    object_params=params.OrganizationParams,
+    build=organization.build,
+    keep=organization.keep,
+    sort_keys=organization.SORT_KEYS,
+    searchable=False,
+    single=True,
+    seed=SeedFile("organization.toml", InstitutionCreate, ((Institution, ("id",)),)),
+    docs=Docs(
+        tag="organization",
+        tag_description="CICA itself.",
+        singular="Organization",
+        plural="Organization",
+        list_summary="",
+        list_description="",
+        get_summary="Get CICA itself",
+        get_description=(
+            "One record about CICA: names, acronym, the initiative, founding documents with "
+            "their dates, the seat and its history, the membership criterion, the Charter's "
+            "status, the current chair and its motto (from `/v1/chairmanships` on the day "
+            "the answer was built), counts of members, observers, partners, bodies and "
+            "meetings derived from the dataset, and `data_as_of`."
+        ),
+        id_name="organization_id",
+        id_description="Not used: there is one organization.",
+        id_pattern=r"^cica$",
+        id_example="cica",
+    ),
+)
+CHANGES = CollectionSpec(
+    name="changes",
+    record_type=changes.RECORD_TYPE,
+    public_model=ChangePublic,
+    list_params=params.ChangeListParams,
+    object_params=params.ChangeParams,
+    build=changes.build,
+    keep=changes.keep,
+    sort_keys=changes.SORT_KEYS,
+    searchable=False,
+    docs=Docs(
+        tag="changes",
+        tag_description="What changed in the dataset, version by version.",
+        singular="Change",
+        plural="Changes",
+        list_summary="List changes to the dataset",
+        list_description=(
+            "Every change to a record, oldest first: the dataset version it produced, when, "
+            "the collection and id of the record, whether it was created, updated or "
+            "deleted, and the fields that changed. Take the exports (`/v1/exports`) at "
+            "version N, then follow `?since=N`: each page's records are later changes."
+        ),
+        get_summary="Get a change",
+        get_description="One entry of the change feed.",
+        id_name="change_id",
+        id_description="Position of the change in the feed.",
+        id_pattern=r"^[0-9]{1,9}$",
+        id_example="1",
+    ),
+)
+
 COLLECTIONS: tuple[CollectionSpec[Any, Any], ...] = (
     MEMBERS,
     OBSERVERS,
@@ -433,8 +538,11 @@ COLLECTIONS: tuple[CollectionSpec[Any, Any], ...] = (
     CHAIRMANSHIPS,
     MEETINGS,
     CBM_DIMENSIONS,
+    OFFICIALS,
+    ORGANIZATION,
     CONFLICTS,
     SOURCES,
+    CHANGES,
 )
 BY_NAME: Mapping[str, CollectionSpec[Any, Any]] = {c.name: c for c in COLLECTIONS}
 SEARCHABLE: tuple[str, ...] = tuple(c.name for c in COLLECTIONS if c.searchable)

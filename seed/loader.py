@@ -40,9 +40,12 @@ from app.models import (
     ConflictClaim,
     Council,
     DatasetVersion,
+    Institution,
     Meeting,
+    Official,
     Organization,
     Partnership,
+    RecordReview,
     ReformArea,
     Source,
     State,
@@ -52,9 +55,17 @@ from app.models.base import first_day, utc_now
 from app.models.collections import CBM_AREA_RECORD_TYPE, CLAIM_RECORD_TYPE
 from app.registry import COLLECTIONS
 from seed import SEED_DIR
+from seed.changes import ChangeRecorder, Digests, RecordKey, record_digests
 from seed.countries import country
 from seed.errors import SeedError, Violation, classify
-from seed.reader import BY_COLLECTION, CONFLICTS, Dataset, cited_items, read_dataset
+from seed.reader import (
+    BY_COLLECTION,
+    CONFLICTS,
+    RESOURCES,
+    Dataset,
+    cited_items,
+    read_dataset,
+)
 
 logger = logging.getLogger("seed")
 
@@ -79,7 +90,9 @@ def _seed_tables() -> tuple[list[tuple[type[SQLModel], Key]], dict[type[SQLModel
         Citation: ("record_type", "record_id", "position"),
     }
     files |= {Conflict: ["conflicts.toml"], ConflictClaim: ["conflicts.toml"]}
+    keys[RecordReview] = ("record_type", "record_id")
     files[Citation] = ["the sources of a data file"]
+    files[RecordReview] = ["the `reviewed` of a data file"]
     position = {table.name: n for n, table in enumerate(SQLModel.metadata.sorted_tables)}
     ordered = sorted(keys, key=lambda model: position[str(model.__tablename__)])
     return [(model, keys[model]) for model in ordered], {
@@ -93,11 +106,19 @@ IGNORED_COLUMNS = {"id", "updated_at"}
 
 # Columns whose name differs from the field a curator writes in the data file.
 FIELD_NAMES: dict[type[SQLModel], dict[str, str]] = {
-    StatusPeriod: {"since": "from", "since_date": "from", "until": "to", "until_date": "to"},
+    StatusPeriod: {
+        "since": "from",
+        "since_date": "from",
+        "until": "to",
+        "until_date": "to",
+        "attested_from_date": "attested_from",
+        "attested_until_date": "attested_until",
+    },
     Partnership: {"organization_id": "id", "since_date": "since"},
     Meeting: {"host_id": "host", "date_first_day": "date"},
     Council: {"established_date": "established"},
     Chairmanship: {"state_id": "state", "term_start_date": "term_start"},
+    Official: {"term_start_date": "term_start"},
     Conflict: {"record_type": "record.collection", "record_id": "record.id"},
 }
 DATABASE = "database"  # what a `SeedError` names when no data file is at fault
@@ -109,10 +130,14 @@ class LoadReport:
     updated: dict[str, int] = field(default_factory=dict)
     deleted: dict[str, int] = field(default_factory=dict)
     version: int = 0
+    records: int = 0
+    """Records created, updated or deleted (entries added to the change feed)."""
 
     @property
     def changed(self) -> bool:
-        return any((*self.inserted.values(), *self.updated.values(), *self.deleted.values()))
+        return bool(self.records) or any(
+            (*self.inserted.values(), *self.updated.values(), *self.deleted.values())
+        )
 
     def summary(self) -> str:
         parts = []
@@ -125,7 +150,7 @@ class LoadReport:
             if any(counts):
                 parts.append(f"{table}: +{counts[0]} ~{counts[1]} -{counts[2]}")
         changes = "; ".join(parts) if parts else "no changes"
-        return f"{changes} (dataset version {self.version})"
+        return f"{changes}; {self.records} record changes (dataset version {self.version})"
 
 
 @dataclass(frozen=True)
@@ -155,6 +180,8 @@ class DesiredRows:
     origins: dict[type[SQLModel], list[Origin]] = field(
         default_factory=lambda: {model: [] for model, _ in TABLE_ORDER}
     )
+    records: dict[RecordKey, Digests] = field(default_factory=dict)
+    """Each curated record's field digests, for the change feed."""
 
     def add(self, model: type[SQLModel], origin: Origin, values: Values) -> None:
         self.rows[model].append(values)
@@ -202,13 +229,16 @@ def desired_rows(dataset: Dataset) -> DesiredRows:
         desired.add(
             ReformArea,
             Origin("reform_areas.toml", area.id),
-            area.model_dump(exclude={"sources", "acronym", "unverified"}),
+            area.model_dump(exclude={"sources", "acronym", "unverified", "reviewed"}),
         )
     _add_chairmanships(desired, dataset)
+    _add_officials_and_organization(desired, dataset)
     _add_cbm(desired, dataset)
     _add_conflicts(desired, dataset)
     _add_citations(desired, dataset)
+    _add_reviews(desired, dataset)
     _check_natural_keys(desired)
+    desired.records = record_digests(dataset)
     return desired
 
 
@@ -264,7 +294,7 @@ def _add_meetings_and_councils(desired: DesiredRows, dataset: Dataset) -> None:
             Meeting,
             Origin("meetings.toml", meeting.id),
             {
-                **meeting.model_dump(exclude={"sources", "unverified", "host"}),
+                **meeting.model_dump(exclude={"sources", "unverified", "reviewed", "host"}),
                 "host_id": meeting.host,
                 "date_first_day": first_day(meeting.date),
             },
@@ -281,7 +311,7 @@ def _add_meetings_and_councils(desired: DesiredRows, dataset: Dataset) -> None:
             Council,
             Origin("councils.toml", council.id),
             {
-                **council.model_dump(exclude={"sources", "unverified"}),
+                **council.model_dump(exclude={"sources", "unverified", "reviewed"}),
                 "established_date": first_day(council.established),
             },
         )
@@ -303,7 +333,43 @@ def _add_chairmanships(desired: DesiredRows, dataset: Dataset) -> None:
                 "term_start": chair.term_start,
                 "term_start_date": first_day(chair.term_start),
                 "term_end": chair.term_end,
+                "motto": chair.motto,
             },
+        )
+
+
+def _add_officials_and_organization(desired: DesiredRows, dataset: Dataset) -> None:
+    member_ids = {m.id for m in dataset.records["members"]}
+    meeting_ids = {m.id for m in dataset.records["meetings"]}
+    for official in dataset.records["officials"]:
+        origin = Origin("officials.toml", official.id)
+        if official.nationality:
+            _check_states(
+                "officials.toml", official.id, "nationality", [official.nationality], member_ids
+            )
+        if official.appointed_at and official.appointed_at not in meeting_ids:
+            raise origin.error("appointed_at", "no such meeting in meetings.toml")
+        desired.add(
+            Official,
+            origin,
+            {
+                **official.model_dump(exclude={"sources", "unverified", "reviewed"}),
+                "term_start_date": first_day(official.term_start),
+            },
+        )
+    for record in dataset.records["organization"]:
+        origin = Origin("organization.toml", record.id)
+        for index, document in enumerate(record.founding_documents):
+            if document.meeting and document.meeting not in meeting_ids:
+                raise origin.error(
+                    f"founding_documents.{index}.meeting", "no such meeting in meetings.toml"
+                )
+        desired.add(
+            Institution,
+            origin,
+            record.model_dump(
+                mode="json", by_alias=True, exclude={"sources", "unverified", "reviewed"}
+            ),
         )
 
 
@@ -379,6 +445,27 @@ def _add_citations(desired: DesiredRows, dataset: Dataset) -> None:
             )
 
 
+def _add_reviews(desired: DesiredRows, dataset: Dataset) -> None:
+    """When each record was last checked against its sources."""
+    for resource in RESOURCES:
+        for record in dataset.records[resource.key]:
+            desired.add(
+                RecordReview,
+                Origin(resource.file, record.id),
+                {
+                    "record_type": resource.record_type,
+                    "record_id": record.id,
+                    "reviewed": record.reviewed,
+                },
+            )
+    for conflict in dataset.conflicts:
+        desired.add(
+            RecordReview,
+            Origin(CONFLICTS.file, conflict.id),
+            {"record_type": "conflict", "record_id": conflict.id, "reviewed": conflict.reviewed},
+        )
+
+
 def _check_natural_keys(desired: DesiredRows) -> None:
     """Two rows with one natural key would overwrite each other on every load."""
     for model, key in TABLE_ORDER:
@@ -448,6 +535,10 @@ def _add_periods(desired: DesiredRows, file: str, record: Any, *, founding: bool
                 "since_date": first_day(period.since),
                 "until": period.until,
                 "until_date": first_day(period.until),
+                "attested_from": period.attested_from,
+                "attested_from_date": first_day(period.attested_from),
+                "attested_until": period.attested_until,
+                "attested_until_date": first_day(period.attested_until),
                 "founding": founding and period.status == "member",
             },
         )
@@ -557,7 +648,11 @@ class _Run:
             deletes.append((model, key, plan.deletes))
         for model, key, rows in reversed(deletes):
             self._delete(model, key, rows)
+        recorder = ChangeRecorder(self.db, self.desired.records)
+        self.report.records = len(recorder.changes)
         self.report.version = self._bump_version()
+        if recorder.changes:
+            recorder.record(self.report.version, self.now)
         return self.report
 
     def _plan(self, model: type[SQLModel], key: tuple[str, ...]) -> _Plan:

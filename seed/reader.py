@@ -17,7 +17,9 @@ from app.models.source import SourceCreate
 from app.registry import COLLECTIONS
 from seed.errors import SeedError
 
-NOT_CITABLE = {"sources", "updated_at", "disputed"}
+NOT_CITABLE = {"sources", "updated_at", "disputed", "reviewed"}
+FILE_DEFAULTS = ("reviewed",)
+"""Top-level keys of a data file that are defaults for each of its records."""
 
 
 @dataclass(frozen=True)
@@ -133,13 +135,16 @@ def _read(seed_dir: Path, resource: Resource) -> list[Any]:
         raise SeedError(resource.file, None, None, "file is missing") from None
     except tomllib.TOMLDecodeError as exc:
         raise SeedError(resource.file, None, None, f"not valid TOML: {exc}") from None
-    unexpected = set(document) - {resource.key}
+    unexpected = set(document) - {resource.key, *FILE_DEFAULTS}
     if unexpected:
         raise SeedError(
             resource.file, None, None, f"unexpected top-level keys {sorted(unexpected)}"
         )
+    defaults = {name: document[name] for name in FILE_DEFAULTS if name in document}
     records = []
     for index, raw in enumerate(document.get(resource.key, [])):
+        if isinstance(raw, dict) and "reviewed" in resource.schema.model_fields:
+            raw = {**defaults, **raw}
         label = (
             f"{raw.get('id', '?')!s} (#{index + 1})" if isinstance(raw, dict) else f"#{index + 1}"
         )
@@ -208,8 +213,12 @@ def record_value(record: Any, public_field: str) -> str | None:
     """The value a record's public field shows, from its input form."""
     if public_field == "joined":
         return next((p.since for p in record.history if p.status == "member"), None)
-    if public_field == "since" and hasattr(record, "history"):
-        since: str | None = record.history[-1].since
-        return since
+    if public_field == "joined_attested_from":
+        return next((p.attested_from for p in record.history if p.status == "member"), None)
+    if public_field in ("since", "attested_from") and hasattr(record, "history"):
+        value: str | None = getattr(record.history[-1], public_field)
+        return value
     value = getattr(record, public_field, None)
+    if isinstance(value, dict):  # a language map (names, a motto): its English value
+        value = value.get("en")
     return None if value is None else str(value)

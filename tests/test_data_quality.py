@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 
 from seed import SEED_DIR
 from seed.reader import read_dataset
+from tests.api.helpers import walk_pages
 
 SEED_DOCUMENTS = {
     "baku-dialogues-optimizing-chairmanship",
@@ -19,7 +20,9 @@ COLLECTIONS = ["members", "observers", "partner-organizations", "councils", "ref
 
 
 def _all(client: TestClient, collection: str) -> list[dict]:
-    return client.get(f"/v1/{collection}?limit=200").json()["data"]
+    joiner = "&" if "?" in collection else "?"
+    records, _ = walk_pages(client, f"/v1/{collection}{joiner}limit=200")
+    return records
 
 
 def test_exactly_28_members_with_valid_iso_codes(client: TestClient) -> None:
@@ -31,7 +34,9 @@ def test_exactly_28_members_with_valid_iso_codes(client: TestClient) -> None:
 
 
 def test_no_state_is_member_and_observer_on_the_same_day(client: TestClient) -> None:
-    for day in ("2004-10-22", "2010-06-15", "2014-05-20", "2018-08-15", "2022-10-13", None):
+    days = ("1999-12-31", "2002-06-04", "2004-10-20", "2004-10-22", "2006-06-20", "2008-08-25")
+    days += ("2010-06-15", "2014-05-20", "2018-08-15", "2022-10-13", dt.date.today().isoformat())
+    for day in (*days, None):
         query = f"&as_of={day}" if day else ""
         members = {m["id"] for m in client.get(f"/v1/members?limit=200{query}").json()["data"]}
         observers = {o["id"] for o in client.get(f"/v1/observers?limit=200{query}").json()["data"]}
@@ -59,7 +64,9 @@ def test_public_sources_have_url_and_title(client: TestClient) -> None:
 def test_member_dates_are_supported_by_a_citation(client: TestClient) -> None:
     for member in _all(client, "members"):
         supported = {field for c in member["sources"] for field in c["supports"]}
-        assert "joined" in supported, member["id"]
+        date_field = "joined" if member["joined"] else "joined_attested_from"
+        assert member[date_field], member["id"]
+        assert date_field in supported, member["id"]
 
 
 def test_dates_are_valid_at_their_precision() -> None:
@@ -82,13 +89,24 @@ def test_dates_are_valid_at_their_precision() -> None:
 
 # Status and date fields each record must back with a citation naming them (when set).
 FOOTNOTED_FIELDS = {
-    "members": ["status", "joined"],
-    "observers": ["status", "since"],
+    "members": ["status", "joined", "joined_attested_from"],
+    "observers": ["status", "since", "attested_from"],
     "partner-organizations": ["status", "relationship", "since"],
     "councils": ["status", "established", "proposed", "established_at", "proposed_at", "seat"],
     "reform-areas": ["status", "progress"],
-    "chairmanships": ["term_start", "term_end"],
-    "meetings": ["date", "end_date", "place"],
+    "chairmanships": ["term_start", "term_end", "motto"],
+    "meetings": ["date", "end_date", "place", "outcomes"],
+    "officials": [
+        "post",
+        "names",
+        "aliases",
+        "nationality",
+        "term_start",
+        "term_end",
+        "attested_from",
+        "attested_until",
+        "appointed_at",
+    ],
 }
 
 
@@ -128,3 +146,163 @@ def test_history_with_several_periods_is_footnoted(client: TestClient) -> None:
 def test_each_public_source_is_listed_once() -> None:
     urls = [s.url for s in read_dataset(SEED_DIR).sources if s.url]
     assert len(urls) == len(set(urls))
+
+
+ORGANIZATION_FOOTNOTED = [
+    "names",
+    "acronym",
+    "aliases",
+    "founded",
+    "initiative",
+    "founding_documents",
+    "seat_history",
+    "seat",
+    "membership_criterion",
+    "charter_status",
+]
+
+
+def test_the_organization_record_is_footnoted(client: TestClient) -> None:
+    record = client.get("/v1/organization").json()
+    supported = {name for c in record["sources"] for name in c["supports"]}
+    assert [f for f in ORGANIZATION_FOOTNOTED if record[f] and f not in supported] == []
+
+
+def test_russian_names_are_footnoted(client: TestClient) -> None:
+    """A Russian name of an organization or body is never typed from memory."""
+    missing = []
+    for collection in ("councils", "partner-organizations", "observers", "officials"):
+        for record in _all(client, collection):
+            if "ru" in record["names"] and record.get("type") != "state":
+                supported = {name for c in record["sources"] for name in c["supports"]}
+                if "names" not in supported:
+                    missing.append(f"{collection}/{record['id']}")
+    assert missing == []
+
+
+def _last_day(value: str) -> dt.date:
+    parts = [int(p) for p in value.split("-")]
+    if len(parts) == 3:
+        return dt.date(*parts)
+    if len(parts) == 2:
+        year, month = parts
+        return dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+    return dt.date(parts[0], 12, 31)
+
+
+def test_nothing_planned_or_current_in_the_past_without_a_later_review(
+    client: TestClient,
+) -> None:
+    """A record that says something will happen, or holds today, on a date that has
+    passed must have been checked against its sources after that date."""
+    today = dt.date.today()
+    stale = []
+    for meeting in _all(client, "meetings"):
+        if meeting["status"] in ("planned", "scheduled") and _last_day(meeting["date"]) < today:
+            if dt.date.fromisoformat(meeting["reviewed"]) <= _last_day(meeting["date"]):
+                stale.append(f"meetings/{meeting['id']}")
+            if meeting["outcome"] is None:
+                stale.append(f"meetings/{meeting['id']} (no outcome)")
+    for chair in _all(client, "chairmanships"):
+        ended = chair["term_end"] and _last_day(chair["term_end"]) < today
+        if chair["current"] and ended and chair["reviewed"] <= chair["term_end"]:
+            stale.append(f"chairmanships/{chair['id']}")
+    for official in _all(client, "officials"):
+        last_seen = official["attested_until"]
+        if official["current"] and last_seen and official["reviewed"] <= last_seen:
+            stale.append(f"officials/{official['id']}")
+    assert stale == []
+
+
+def test_every_current_status_is_answered_by_as_of_today(client: TestClient) -> None:
+    today = dt.date.today().isoformat()
+    for collection in ("members", "observers"):
+        now = {r["id"] for r in _all(client, collection)}
+        on_the_day = {r["id"] for r in _all(client, f"{collection}?as_of={today}")}
+        assert now == on_the_day, collection
+
+
+def test_the_cbm_count_conflict_agrees_with_the_areas_listed(client: TestClient) -> None:
+    conflict = client.get("/v1/conflicts/cbm-priority-areas-count").json()
+    current = next(c["value"] for c in conflict["claims"] if c["current"])
+    areas = [a for d in _all(client, "cbm-dimensions") for a in d["priority_areas"]]
+    assert int(current) == len(areas)
+
+
+def test_records_show_the_current_claim_of_their_conflicts(client: TestClient) -> None:
+    for conflict in _all(client, "conflicts"):
+        if conflict["collection"] is None:
+            continue
+        path = f"/v1/{conflict['collection']}"
+        if conflict["collection"] != "organization":  # the one record is at its own path
+            path += f"/{conflict['record_id']}"
+        record = client.get(path).json()
+        value = record[conflict["field"]]
+        if isinstance(value, dict):
+            value = value["en"]
+        current = next(c["value"] for c in conflict["claims"] if c["current"])
+        assert value == current, conflict["id"]
+        others = {c["value"] for c in conflict["claims"] if not c["current"]}
+        shown = {d["value"] for d in record["disputed"] if d["conflict_id"] == conflict["id"]}
+        assert shown == others, conflict["id"]
+
+
+def test_observer_organizations_are_not_partners_on_a_loose_sentence(client: TestClient) -> None:
+    """The UN, the League of Arab States and TurkPA are observers; none of them signed a
+    partnership document a source names."""
+    partners = {p["id"] for p in _all(client, "partner-organizations")}
+    assert not partners & {"un", "las", "turkpa"}
+    observers = {o["id"] for o in _all(client, "observers?type=organization")}
+    assert {"un", "las", "turkpa"} <= observers
+
+
+def _ids(client: TestClient, url: str) -> set[str]:
+    return {r["id"] for r in _all(client, url)}
+
+
+# Pinned on dated facts from the sources.
+SIGNATORIES_NAMED = {"AF", "AZ", "CN", "IN", "IR", "IL", "KZ", "PK", "TR"}
+MEMBERS_2002 = {  # RFE/RL, 4 June 2002: the 16 member states at the first summit
+    *SIGNATORIES_NAMED,
+    *{"EG", "KG", "MN", "PS", "RU", "TJ", "UZ"},
+}
+OBSERVERS_2004 = {  # Russian MFA, 19 October 2004; Sputnik, 22 October 2004
+    *{"US", "JP", "KR", "AU", "ID", "VN", "MY", "TH", "UA"},
+}
+
+
+def test_members_in_1999_are_the_signatories_a_source_names(client: TestClient) -> None:
+    in_1999 = _ids(client, "members?as_of=1999-12-31")
+    assert in_1999 == SIGNATORIES_NAMED
+    assert len(in_1999) <= 15  # fifteen states signed the Declaration
+    assert _ids(client, "members?as_of=1999-09-13") == set()
+    assert _ids(client, "members?founding=true") == SIGNATORIES_NAMED
+
+
+def test_members_in_2002_are_the_sixteen_of_the_first_summit(client: TestClient) -> None:
+    assert _ids(client, "members?as_of=2002-06-04") == MEMBERS_2002
+
+
+def test_observers_in_2004_include_every_state_the_2004_sources_list(client: TestClient) -> None:
+    listed = _ids(client, "observers?as_of=2004-10-20")
+    assert listed >= OBSERVERS_2004
+    assert {"un", "osce"} <= listed
+    # Thailand became a member at the ministerial meeting of 22 October 2004.
+    assert "TH" not in _ids(client, "observers?as_of=2004-10-22")
+    assert "TH" in _ids(client, "members?as_of=2004-10-22")
+
+
+def test_observers_today_are_the_fifteen_the_sources_list(client: TestClient) -> None:
+    today = dt.date.today().isoformat()
+    states = _ids(client, f"observers?as_of={today}&type=state&status=observer")
+    organizations = _ids(client, f"observers?as_of={today}&type=organization&status=observer")
+    # Ten observer states (a CICA speech of late 2024; Saudi Arabia the tenth in Dec. 2023)
+    assert states == {"BY", "ID", "JP", "LA", "MY", "PH", "TM", "UA", "US", "SA"}
+    assert organizations == {"un", "osce", "las", "turkpa", "iom"}
+
+
+def test_former_observers_are_listed_on_their_days_only(client: TestClient) -> None:
+    australia = client.get("/v1/observers/AU").json()
+    assert australia["status"] == "former-observer"
+    assert "AU" in _ids(client, "observers?as_of=2006-06-20")
+    assert "AU" not in _ids(client, "observers")

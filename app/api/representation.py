@@ -210,7 +210,7 @@ def render_records(
 
 
 def list_body(
-    records: Iterable[bytes], *, fmt: Format, meta: Mapping[str, int], links: Mapping[str, str]
+    records: Iterable[bytes], *, fmt: Format, meta: Mapping[str, Any], links: Mapping[str, str]
 ) -> bytes:
     """A page's body from its records, already rendered in `fmt`."""
     if fmt is JSON:
@@ -270,6 +270,7 @@ def page_response(
         "limit": params.limit,
         "offset": params.offset,
         "dataset_version": current.version,
+        "data_as_of": current.data_as_of,
     }
     if encoded is None:
         encoded = list(render_records(views, fmt, selected_fields(params.fields), columns))

@@ -154,6 +154,12 @@ class ListMeta(BaseModel):
     dataset_version: int = Field(
         description="Version of the dataset this page was built from.", examples=[3]
     )
+    data_as_of: dt.date | None = Field(
+        default=None,
+        description="The latest day a maintainer checked records of the dataset against "
+        "their sources (the greatest `reviewed`); facts are known as of then.",
+        examples=["2026-12-01"],
+    )
 
 
 class ListLinks(BaseModel):

@@ -236,6 +236,8 @@ class Snapshot:
     collections: Mapping[str, CollectionData[Any]]
     build_seconds: float
     search: SearchIndex
+    data_as_of: dt.date | None = None
+    """The latest day any record was checked against its sources (`reviewed`)."""
     last_modified_http: str = field(init=False)
     last_modified_raw: bytes = field(init=False)
     version_raw: bytes = field(init=False)
@@ -353,7 +355,15 @@ def build_snapshot(
         collections=collections,
         search=SearchIndex.of(searchable),
         build_seconds=time.perf_counter() - started,
+        data_as_of=_latest_review(raw.values()),
     )
+
+
+def _latest_review(built: Iterable[Sequence[Built[Any]]]) -> dt.date | None:
+    reviewed: list[dt.date] = [
+        b.record.reviewed for items in built for b in items if getattr(b.record, "reviewed", None)
+    ]
+    return max(reviewed, default=None)
 
 
 def fingerprint(*parts: str) -> str:

@@ -53,6 +53,21 @@ def first_day(value: str | None) -> dt.date | None:
     return dt.date(int(year), int(month or 1), int(day or 1))
 
 
+def last_day(value: str | None) -> dt.date | None:
+    """The last day a partial date covers: ``1999`` -> 1999-12-31, ``2022-02`` -> 2022-02-28."""
+    first = first_day(value)
+    if first is None or value is None:
+        return None
+    parts = value.count("-")
+    if parts == 2:
+        return first
+    if parts == 1:
+        following = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    else:
+        following = dt.date(first.year + 1, 1, 1)
+    return following - dt.timedelta(days=1)
+
+
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 

@@ -10,6 +10,7 @@ from sqlmodel import Field, SQLModel
 from app.models.base import PartialDate, Slug, UtcDateTime, utc_now
 from app.models.citation import DISPUTED_DESCRIPTION, CitationPublic, DisputedClaimPublic
 from app.models.inputs import NamedInput
+from app.models.review import Reviewed
 
 
 class CbmDimension(SQLModel, table=True):
@@ -43,6 +44,9 @@ class CbmAreaCreate(NamedInput):
     coordinators: list[str] = PydanticField(default_factory=list)
     co_coordinators: list[str] = PydanticField(default_factory=list)
     added: PartialDate | None = None
+    reviewed: dt.date | None = PydanticField(  # type: ignore[assignment]
+        default=None, description="Reviewed with its dimension (the dimension's `reviewed`)."
+    )
 
 
 class CbmDimensionCreate(NamedInput):
@@ -73,4 +77,5 @@ class CbmDimensionPublic(BaseModel):
     disputed: list[DisputedClaimPublic] = PydanticField(
         default_factory=list, description=DISPUTED_DESCRIPTION
     )
+    reviewed: Reviewed
     updated_at: UtcDateTime

@@ -4,12 +4,13 @@ import datetime as dt
 
 from pydantic import BaseModel
 from pydantic import Field as PydanticField
-from sqlalchemy import Column, Date, DateTime
+from sqlalchemy import JSON, Column, Date, DateTime
 from sqlmodel import Field, SQLModel
 
 from app.models.base import PartialDate, Slug, UtcDateTime, utc_now
 from app.models.citation import DISPUTED_DESCRIPTION, CitationPublic, DisputedClaimPublic
 from app.models.inputs import CitedInput
+from app.models.review import Reviewed
 
 
 class Chairmanship(SQLModel, table=True):
@@ -20,6 +21,7 @@ class Chairmanship(SQLModel, table=True):
     term_start: str = Field(max_length=10)
     term_start_date: dt.date = Field(sa_column=Column(Date, nullable=False))
     term_end: str | None = Field(default=None, max_length=10)
+    motto: dict[str, str] | None = Field(default=None, sa_column=Column(JSON))
     updated_at: dt.datetime = Field(
         default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
@@ -30,6 +32,9 @@ class ChairmanshipCreate(CitedInput):
     state: str = PydanticField(pattern=r"^[A-Z]{2}$", description="ISO alpha-2 of the chair.")
     term_start: PartialDate
     term_end: PartialDate | None = None
+    motto: dict[str, str] | None = PydanticField(
+        default=None, description="The chairmanship's motto by language, as a source words it."
+    )
 
 
 class ChairmanshipPublic(BaseModel):
@@ -42,8 +47,12 @@ class ChairmanshipPublic(BaseModel):
         examples=["2026"],
     )
     current: bool = PydanticField(description="The chair today.")
+    motto: dict[str, str] | None = PydanticField(
+        description="The chairmanship's motto by language, where a source gives it."
+    )
     sources: list[CitationPublic]
     disputed: list[DisputedClaimPublic] = PydanticField(
         default_factory=list, description=DISPUTED_DESCRIPTION
     )
+    reviewed: Reviewed
     updated_at: UtcDateTime

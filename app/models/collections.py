@@ -13,6 +13,8 @@ RECORD_TYPES: dict[str, str] = {
     "chairmanships": "chairmanship",
     "meetings": "meeting",
     "cbm-dimensions": "cbm-dimension",
+    "officials": "official",
+    "organization": "organization",
 }
 COLLECTIONS: dict[str, str] = {record: collection for collection, record in RECORD_TYPES.items()}
 CBM_AREA_RECORD_TYPE = "cbm-area"

@@ -9,6 +9,7 @@ from sqlmodel import Field, SQLModel
 
 from app.models.base import Slug, StrictInput, UtcDateTime, utc_now
 from app.models.citation import CitationCreate, CitationPublic
+from app.models.review import Reviewed
 
 
 class Conflict(SQLModel, table=True):
@@ -59,6 +60,7 @@ class ConflictCreate(StrictInput):
     field: str
     note: str | None = None
     claims: list[ClaimCreate] = PydanticField(min_length=2)
+    reviewed: dt.date = PydanticField(description="When a maintainer last checked the claims.")
 
     @field_validator("claims")
     @classmethod
@@ -85,4 +87,5 @@ class ConflictPublic(BaseModel):
     field: str = PydanticField(examples=["date"])
     note: str | None
     claims: list[ClaimPublic]
+    reviewed: Reviewed
     updated_at: UtcDateTime

@@ -11,6 +11,7 @@ from sqlmodel import Field, SQLModel
 from app.models.base import PartialDate, Slug, UtcDateTime, one_of, utc_now
 from app.models.citation import DISPUTED_DESCRIPTION, CitationPublic, DisputedClaimPublic
 from app.models.inputs import NamedInput
+from app.models.review import Reviewed
 
 CouncilKind = Literal[
     "summit-council",
@@ -101,4 +102,5 @@ class CouncilPublic(BaseModel):
     disputed: list[DisputedClaimPublic] = PydanticField(
         default_factory=list, description=DISPUTED_DESCRIPTION
     )
+    reviewed: Reviewed
     updated_at: UtcDateTime

@@ -1,5 +1,6 @@
 """Bases of the seed (and future write) schemas of cited records."""
 
+import datetime as dt
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, model_validator
@@ -14,6 +15,10 @@ class CitedInput(StrictInput):
 
     sources: list[CitationCreate] = Field(default_factory=list)
     unverified: bool = False
+    reviewed: dt.date = Field(
+        description="The day a maintainer last checked the record against its sources; a "
+        "file's top-level `reviewed` is the default for its records."
+    )
 
     @model_validator(mode="after")
     def _cited_unless_unverified(self) -> "CitedInput":

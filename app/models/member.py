@@ -8,6 +8,7 @@ from app.models.base import UtcDateTime
 from app.models.citation import DISPUTED_DESCRIPTION, CitationPublic, DisputedClaimPublic
 from app.models.inputs import CitedInput
 from app.models.party import StatusPeriodInput, StatusPeriodPublic, check_history
+from app.models.review import Reviewed
 
 
 class MemberCreate(CitedInput):
@@ -45,7 +46,16 @@ class MemberPublic(BaseModel):
     joined: str | None = Field(
         description="When membership began, at the precision a source gives.", examples=["1999"]
     )
-    founding_member: bool = Field(description="Among the states that founded CICA in 1999.")
+    joined_attested_from: str | None = Field(
+        description="When no source gives the start of membership (`joined` is null): the "
+        "earliest date a source attests it, e.g. `2002` for a state a 2002 source lists as "
+        "a member. `as_of` counts membership from here.",
+        examples=["2002"],
+    )
+    founding_member: bool = Field(
+        description="A signatory of the 1999 Almaty Declaration, as a source names it; a "
+        "state known only as a member by 2002 is not counted."
+    )
     history: list[StatusPeriodPublic]
     chairmanships: list[str] = Field(
         default_factory=list, description="Ids of the chairmanships it held (`/v1/chairmanships`)."
@@ -60,4 +70,5 @@ class MemberPublic(BaseModel):
     disputed: list[DisputedClaimPublic] = Field(
         default_factory=list, description=DISPUTED_DESCRIPTION
     )
+    reviewed: Reviewed
     updated_at: UtcDateTime

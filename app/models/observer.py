@@ -8,6 +8,7 @@ from app.models.base import UtcDateTime
 from app.models.citation import DISPUTED_DESCRIPTION, CitationPublic, DisputedClaimPublic
 from app.models.inputs import CitedInput
 from app.models.party import StatusPeriodInput, StatusPeriodPublic, check_history
+from app.models.review import Reviewed
 
 PartyType = Literal["state", "organization"]
 
@@ -48,12 +49,25 @@ class ObserverPublic(BaseModel):
     aliases: list[str]
     iso_alpha3: str | None = Field(description="States only.", examples=["JPN"])
     status: str = Field(
-        description="`observer` or `applicant`, on the day asked.", examples=["observer"]
+        description="`observer` or `applicant` on the days this entry is listed (`as_of`); "
+        "`former-observer` or `former-applicant` when the record's last status has ended.",
+        examples=["observer"],
     )
-    since: str | None = Field(description="When the current status began, if a source says.")
+    since: str | None = Field(description="When the status began, if a source says.")
+    attested_from: str | None = Field(
+        description="When no source gives the start (`since` is null): the earliest date a "
+        "source attests the status; `as_of` counts it from here.",
+        examples=["2004"],
+    )
+    until: str | None = Field(
+        description="When the status ended (a former observer or applicant), if a source "
+        "says; null if held today or if no source dates the end (`history` then gives "
+        "`attested_until`)."
+    )
     history: list[StatusPeriodPublic]
     sources: list[CitationPublic]
     disputed: list[DisputedClaimPublic] = Field(
         default_factory=list, description=DISPUTED_DESCRIPTION
     )
+    reviewed: Reviewed
     updated_at: UtcDateTime

@@ -4,7 +4,7 @@ import datetime as dt
 import itertools
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, model_validator
 from pydantic import Field as PydanticField
 from sqlalchemy import JSON, CheckConstraint, Column, Date, DateTime, Index
 from sqlmodel import Field, SQLModel
@@ -48,6 +48,10 @@ class StatusPeriod(SQLModel, table=True):
 
     Partial dates are kept as the source gives them (`since`), with their first day
     (`since_date`) for range queries: a status known only by its year counts from 1 January.
+    When no source gives the start, `attested_from` keeps the earliest date a source
+    attests the status, and `as_of` counts the period from there (`effective_start`).
+    Likewise a period known to have ended, but not when, keeps `attested_until` (the latest
+    date a source attests it): `as_of` counts it to the end of that date, and no further.
     """
 
     __tablename__ = "status_periods"
@@ -69,6 +73,10 @@ class StatusPeriod(SQLModel, table=True):
     since_date: dt.date | None = Field(default=None, sa_column=Column(Date))
     until: str | None = Field(default=None, max_length=10)
     until_date: dt.date | None = Field(default=None, sa_column=Column(Date))
+    attested_from: str | None = Field(default=None, max_length=10)
+    attested_from_date: dt.date | None = Field(default=None, sa_column=Column(Date))
+    attested_until: str | None = Field(default=None, max_length=10)
+    attested_until_date: dt.date | None = Field(default=None, sa_column=Column(Date))
     founding: bool = False
     updated_at: dt.datetime = Field(
         default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
@@ -79,27 +87,73 @@ class StatusPeriodInput(StrictInput):
     status: Status
     since: PartialDate | None = PydanticField(default=None, alias="from")
     until: PartialDate | None = PydanticField(default=None, alias="to")
+    attested_from: PartialDate | None = PydanticField(
+        default=None,
+        description="When the true start (`from`) is unknown: the earliest date a source "
+        "attests this status.",
+    )
+    attested_until: PartialDate | None = PydanticField(
+        default=None,
+        description="For a status that has ended at a date no source gives: the latest date "
+        "a source attests it.",
+    )
+
+    @model_validator(mode="after")
+    def _start_or_attested(self) -> "StatusPeriodInput":
+        if self.since is not None and self.attested_from is not None:
+            raise ValueError("give `from` (the start) or `attested_from` (start unknown), not both")
+        if self.until is not None and self.attested_until is not None:
+            raise ValueError("give `to` (the end) or `attested_until` (end unknown), not both")
+        start, end = self.start, self.end
+        if start and end and end < start[: len(end)]:
+            raise ValueError(f"a {self.status} period ends before it starts")
+        return self
+
+    @property
+    def end(self) -> str | None:
+        """The end `as_of` counts to: the true one, else the latest attested day."""
+        return self.until or self.attested_until
+
+    @property
+    def start(self) -> str | None:
+        """The start `as_of` counts from: the true one, else the earliest attested."""
+        return self.since or self.attested_from
 
 
 class StatusPeriodPublic(BaseModel):
     status: str = PydanticField(examples=["observer"])
     since: str | None = PydanticField(
-        serialization_alias="from", description="First day held, at the precision a source gives."
+        serialization_alias="from",
+        description="First day held, at the precision a source gives; null when no source "
+        "gives the start (see `attested_from`).",
     )
     until: str | None = PydanticField(
         serialization_alias="to",
-        description="When it ended (the next status began); absent if current.",
+        description="When it ended (the next status began); null if current.",
+    )
+    start_known: bool = PydanticField(
+        description="Whether a source gives the start (`from`). When false, the status is "
+        "known to have been held from `attested_from` on, and `as_of` counts it from there."
+    )
+    attested_from: str | None = PydanticField(
+        description="When the start is unknown: the earliest date a source attests the status.",
+        examples=["2004"],
+    )
+    end_known: bool = PydanticField(
+        description="False for a status that has ended at a date no source gives: it is "
+        "known to have been held until `attested_until`, and `as_of` counts it to then."
+    )
+    attested_until: str | None = PydanticField(
+        description="When the end is unknown: the latest date a source attests the status."
     )
 
 
 def check_history(periods: list[StatusPeriodInput]) -> list[StatusPeriodInput]:
-    """Periods must be in order and must not overlap."""
+    """Periods must be in order and must not overlap (an attested start counts as a start)."""
     for earlier, later in itertools.pairwise(periods):
-        if earlier.until is None:
+        if earlier.end is None:
             raise ValueError("only the last period of a history may be open-ended")
-        if later.since is not None and later.since < earlier.until[: len(later.since)]:
+        start = later.start
+        if start is not None and start < earlier.end[: len(start)]:
             raise ValueError("history periods overlap or are out of order")
-    for period in periods:
-        if period.since and period.until and period.until < period.since:
-            raise ValueError(f"a {period.status} period ends before it starts")
     return periods

@@ -11,6 +11,7 @@ from sqlmodel import Field, SQLModel
 from app.models.base import Slug, UtcDateTime, one_of, utc_now
 from app.models.citation import DISPUTED_DESCRIPTION, CitationPublic, DisputedClaimPublic
 from app.models.inputs import NamedInput
+from app.models.review import Reviewed
 
 ReformStatus = Literal["completed", "in-progress", "not-reported"]
 REFORM_STATUSES: tuple[str, ...] = ReformStatus.__args__  # type: ignore[attr-defined]
@@ -53,4 +54,5 @@ class ReformAreaPublic(BaseModel):
     disputed: list[DisputedClaimPublic] = PydanticField(
         default_factory=list, description=DISPUTED_DESCRIPTION
     )
+    reviewed: Reviewed
     updated_at: UtcDateTime

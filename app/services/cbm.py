@@ -11,7 +11,7 @@ from app.models import CbmArea, CbmDimension
 from app.models.cbm import CbmAreaPublic, CbmDimensionPublic
 from app.models.collections import CBM_AREA_RECORD_TYPE, RECORD_TYPES
 from app.params import CbmDimensionListParams
-from app.services.common import citations_for, disputes_for, pick_name
+from app.services.common import citations_for, disputes_for, pick_name, reviewed_for
 
 RECORD_TYPE = RECORD_TYPES["cbm-dimensions"]
 SORT_KEYS: dict[str, Any] = {
@@ -29,6 +29,7 @@ def build(session: Session, _today: dt.date) -> list[Built[CbmDimensionPublic]]:
     area_citations = citations_for(session=session, record_type=CBM_AREA_RECORD_TYPE)
     citations = citations_for(session=session, record_type=RECORD_TYPE)
     disputed = disputes_for(session=session, record_type=RECORD_TYPE)
+    reviewed = reviewed_for(session=session, record_type=RECORD_TYPE)
     built = []
     for d in session.exec(select(CbmDimension).order_by(col(CbmDimension.position))):
         own = areas.get(d.id, [])
@@ -50,6 +51,7 @@ def build(session: Session, _today: dt.date) -> list[Built[CbmDimensionPublic]]:
             ],
             sources=citations.get(d.id, []),
             disputed=disputed.get(d.id, []),
+            reviewed=reviewed[d.id],
             updated_at=max([d.updated_at, *(a.updated_at for a in own)]),
         )
         names = (*d.names.values(), *(n for a in own for n in a.names.values()))

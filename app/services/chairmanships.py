@@ -10,7 +10,7 @@ from app.models import Chairmanship, State
 from app.models.chairmanship import ChairmanshipPublic
 from app.models.collections import RECORD_TYPES
 from app.params import ChairmanshipListParams
-from app.services.common import citations_for, disputes_for, pick_name
+from app.services.common import citations_for, disputes_for, pick_name, reviewed_for
 
 RECORD_TYPE = RECORD_TYPES["chairmanships"]
 SORT_KEYS: dict[str, Any] = {
@@ -24,10 +24,11 @@ def build(session: Session, today: dt.date) -> list[Built[ChairmanshipPublic]]:
     """In order of their terms; the latest that has begun by `today` is current."""
     chairs = list(session.exec(select(Chairmanship).order_by(col(Chairmanship.term_start_date))))
     states = {s.id: s for s in session.exec(select(State))}
-    begun = [c for c in chairs if c.term_start_date <= today]
-    current = begun[-1].id if begun and begun[-1] is chairs[-1] else None
+    chair_today = current_chair(chairs, today)
+    current = chair_today.id if chair_today else None
     citations = citations_for(session=session, record_type=RECORD_TYPE)
     disputed = disputes_for(session=session, record_type=RECORD_TYPE)
+    reviewed = reviewed_for(session=session, record_type=RECORD_TYPE)
     return [
         Built(
             ChairmanshipPublic(
@@ -37,8 +38,10 @@ def build(session: Session, today: dt.date) -> list[Built[ChairmanshipPublic]]:
                 term_start=c.term_start,
                 term_end=c.term_end,
                 current=c.id == current,
+                motto=c.motto,
                 sources=citations.get(c.id, []),
                 disputed=disputed.get(c.id, []),
+                reviewed=reviewed[c.id],
                 updated_at=c.updated_at,
             ),
             exact=(c.state_id,),
@@ -46,6 +49,13 @@ def build(session: Session, today: dt.date) -> list[Built[ChairmanshipPublic]]:
         )
         for c in chairs
     ]
+
+
+def current_chair(chairs: list[Chairmanship], today: dt.date) -> Chairmanship | None:
+    """The latest chairmanship (in term order) if it has begun by `today`: a chair serves
+    until the next one takes over."""
+    begun = [c for c in chairs if c.term_start_date <= today]
+    return begun[-1] if begun and begun[-1] is chairs[-1] else None
 
 
 def keep(chair: ChairmanshipPublic, params: ChairmanshipListParams) -> bool:

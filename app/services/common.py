@@ -1,6 +1,7 @@
 """Queries shared by the collection builders: citations and disputes, each read once per
 snapshot build (kept in the session's `info`) with column queries, not ORM objects."""
 
+import datetime as dt
 from collections import defaultdict
 from typing import Any
 
@@ -8,7 +9,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from app.core.languages import DEFAULT_LANGUAGE
-from app.models import Citation, Conflict, ConflictClaim
+from app.models import Citation, Conflict, ConflictClaim, RecordReview
 from app.models.citation import CitationPublic, DisputedClaimPublic
 from app.models.collections import CLAIM_RECORD_TYPE
 
@@ -101,3 +102,19 @@ def pick_name(names: dict[str, str], language: str = DEFAULT_LANGUAGE) -> str:
 
 def sort_name(names: dict[str, str]) -> str:
     return names[DEFAULT_LANGUAGE].casefold()
+
+
+def reviewed_for(*, session: Session, record_type: str) -> dict[str, dt.date]:
+    """When each record of one type was last checked against its sources."""
+    cached: dict[tuple[str, str], dt.date] | None = session.info.get("cica.reviews")
+    if cached is None:
+        rows = session.execute(
+            sa_select(
+                col(RecordReview.record_type),
+                col(RecordReview.record_id),
+                col(RecordReview.reviewed),
+            )
+        )
+        cached = {(rtype, rid): day for rtype, rid, day in rows}
+        session.info["cica.reviews"] = cached
+    return {rid: day for (rtype, rid), day in cached.items() if rtype == record_type}

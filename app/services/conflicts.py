@@ -11,7 +11,7 @@ from app.models import Conflict, ConflictClaim
 from app.models.collections import CLAIM_RECORD_TYPE, COLLECTIONS
 from app.models.conflict import ClaimPublic, ConflictPublic
 from app.params import ConflictListParams
-from app.services.common import citations_for
+from app.services.common import citations_for, reviewed_for
 
 SORT_KEYS: dict[str, Any] = {
     "id": lambda c: c.id,
@@ -28,6 +28,7 @@ def build(session: Session, _today: dt.date) -> list[Built[ConflictPublic]]:
     ):
         claims[claim.conflict_id].append(claim)
     citations = citations_for(session=session, record_type=CLAIM_RECORD_TYPE)
+    reviewed = reviewed_for(session=session, record_type="conflict")
     return [
         Built(
             ConflictPublic(
@@ -45,6 +46,7 @@ def build(session: Session, _today: dt.date) -> list[Built[ConflictPublic]]:
                     )
                     for claim in claims.get(c.id, [])
                 ],
+                reviewed=reviewed[c.id],
                 updated_at=max([c.updated_at, *(cl.updated_at for cl in claims.get(c.id, []))]),
             ),
             exact=tuple(x for x in (c.record_id, c.field) if x),

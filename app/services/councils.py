@@ -10,7 +10,7 @@ from app.models import Council
 from app.models.collections import RECORD_TYPES
 from app.models.council import CouncilPublic
 from app.params import CouncilListParams
-from app.services.common import citations_for, disputes_for, pick_name, sort_name
+from app.services.common import citations_for, disputes_for, pick_name, reviewed_for, sort_name
 
 RECORD_TYPE = RECORD_TYPES["councils"]
 SORT_KEYS: dict[str, Any] = {
@@ -25,6 +25,7 @@ SORT_KEYS: dict[str, Any] = {
 def build(session: Session, _today: dt.date) -> list[Built[CouncilPublic]]:
     citations = citations_for(session=session, record_type=RECORD_TYPE)
     disputed = disputes_for(session=session, record_type=RECORD_TYPE)
+    reviewed = reviewed_for(session=session, record_type=RECORD_TYPE)
     built = [
         Built(
             CouncilPublic(
@@ -44,6 +45,7 @@ def build(session: Session, _today: dt.date) -> list[Built[CouncilPublic]]:
                 proposed_at=c.proposed_at,
                 sources=citations.get(c.id, []),
                 disputed=disputed.get(c.id, []),
+                reviewed=reviewed[c.id],
                 updated_at=c.updated_at,
             ),
             exact=(c.acronym,) if c.acronym else (),

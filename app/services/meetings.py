@@ -11,7 +11,7 @@ from app.models import Council, Meeting
 from app.models.collections import RECORD_TYPES
 from app.models.meeting import MeetingPublic
 from app.params import MeetingListParams
-from app.services.common import citations_for, disputes_for
+from app.services.common import citations_for, disputes_for, reviewed_for
 
 RECORD_TYPE = RECORD_TYPES["meetings"]
 SORT_KEYS: dict[str, Any] = {
@@ -34,6 +34,7 @@ def build(session: Session, _today: dt.date) -> list[Built[MeetingPublic]]:
             proposed[council.proposed_at].append(council.id)
     citations = citations_for(session=session, record_type=RECORD_TYPE)
     disputed = disputes_for(session=session, record_type=RECORD_TYPE)
+    reviewed = reviewed_for(session=session, record_type=RECORD_TYPE)
     meetings = session.exec(select(Meeting).order_by(col(Meeting.date_first_day), col(Meeting.id)))
     return [
         Built(
@@ -43,6 +44,7 @@ def build(session: Session, _today: dt.date) -> list[Built[MeetingPublic]]:
                 number=m.number,
                 name=m.name,
                 status=m.status,
+                outcome=m.outcome,
                 place=m.place,
                 host=m.host_id,
                 date=m.date,
@@ -52,6 +54,7 @@ def build(session: Session, _today: dt.date) -> list[Built[MeetingPublic]]:
                 bodies_proposed=proposed.get(m.id, []),
                 sources=citations.get(m.id, []),
                 disputed=disputed.get(m.id, []),
+                reviewed=reviewed[m.id],
                 updated_at=m.updated_at,
             ),
             names=tuple(x for x in (m.name, m.place) if x),

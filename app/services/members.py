@@ -12,7 +12,7 @@ from app.models import CbmArea, Chairmanship, Meeting, State
 from app.models.collections import RECORD_TYPES
 from app.models.member import CbmRole, MemberPublic
 from app.params import MemberListParams
-from app.services.common import citations_for, disputes_for, pick_name, sort_name
+from app.services.common import citations_for, disputes_for, pick_name, reviewed_for, sort_name
 from app.services.parties import histories, intervals, public_history
 
 RECORD_TYPE = RECORD_TYPES["members"]
@@ -29,6 +29,7 @@ def build(session: Session, _today: dt.date) -> list[Built[MemberPublic]]:
     periods = histories(session)
     citations = citations_for(session=session, record_type=RECORD_TYPE)
     disputed = disputes_for(session=session, record_type=RECORD_TYPE)
+    reviewed = reviewed_for(session=session, record_type=RECORD_TYPE)
     chairs = _group(
         session.exec(
             select(Chairmanship.state_id, Chairmanship.id).order_by(
@@ -53,8 +54,11 @@ def build(session: Session, _today: dt.date) -> list[Built[MemberPublic]]:
             iso_numeric=state.iso_numeric,
             name=pick_name(state.names),
             names=state.names,
-            status=current.status if current.until is None else "former-member",
+            status=current.status
+            if current.until is None and current.attested_until is None
+            else "former-member",
             joined=member_periods[0].since,
+            joined_attested_from=member_periods[0].attested_from,
             founding_member=any(p.founding for p in member_periods),
             history=public_history(history),
             chairmanships=chairs.get(state.id, []),
@@ -62,6 +66,7 @@ def build(session: Session, _today: dt.date) -> list[Built[MemberPublic]]:
             cbm_areas=roles.get(state.id, []),
             sources=citations.get(state.id, []),
             disputed=disputed.get(state.id, []),
+            reviewed=reviewed[state.id],
             updated_at=max([state.updated_at, *(p.updated_at for p in history)]),
         )
         built.append(

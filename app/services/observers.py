@@ -1,6 +1,8 @@
 """Observers and applicants: one entry for each observer or applicant period of a party, so
-`as_of` answers with the status held that day; the latest period is what the id resolves to."""
+`as_of` answers with the status held that day; the latest period is what the id resolves to.
+A former observer (its last period ended) resolves to an entry saying so, listed on no day."""
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -11,7 +13,13 @@ from app.models import Organization, State
 from app.models.collections import RECORD_TYPES
 from app.models.observer import ObserverPublic
 from app.params import ObserverListParams
-from app.services.common import citations_for, disputes_for, pick_name, sort_name
+from app.services.common import (
+    citations_for,
+    disputes_for,
+    pick_name,
+    reviewed_for,
+    sort_name,
+)
 from app.services.parties import histories, interval, public_history
 
 RECORD_TYPE = RECORD_TYPES["observers"]
@@ -31,6 +39,11 @@ def build(session: Session, _today: dt.date) -> list[Built[ObserverPublic]]:
     orgs = {o.id: o for o in session.exec(select(Organization))}
     citations = citations_for(session=session, record_type=RECORD_TYPE)
     disputed = disputes_for(session=session, record_type=RECORD_TYPE)
+    # A member's observer years are curated (and reviewed) in its member record.
+    reviewed = {
+        **reviewed_for(session=session, record_type=RECORD_TYPES["members"]),
+        **reviewed_for(session=session, record_type=RECORD_TYPE),
+    }
     built = []
     for party_id, history in periods.items():
         held = [p for p in history if p.status in OBSERVER_STATUSES]
@@ -39,6 +52,7 @@ def build(session: Session, _today: dt.date) -> list[Built[ObserverPublic]]:
         if not held or party is None:
             continue
         for period in held:
+            last = period is held[-1]
             record = ObserverPublic(
                 id=party_id,
                 type="state" if state else "organization",
@@ -49,21 +63,27 @@ def build(session: Session, _today: dt.date) -> list[Built[ObserverPublic]]:
                 iso_alpha3=state.iso_alpha3 if state else None,
                 status=period.status,
                 since=period.since,
+                attested_from=period.attested_from,
+                until=period.until,
                 history=public_history(history),
                 sources=citations.get(party_id, []),
                 disputed=disputed.get(party_id, []),
+                reviewed=reviewed[party_id],
                 updated_at=max([party.updated_at, *(p.updated_at for p in history)]),
             )
-            built.append(
-                Built(
-                    record,
-                    held=(interval(period),),
-                    aliases=(state.iso_alpha3,) if state else (),
-                    primary=period is held[-1],
-                    exact=tuple(x for x in (record.acronym, record.iso_alpha3) if x),
-                    names=(*party.names.values(), *record.aliases),
-                )
+            entry = Built(
+                record,
+                held=(interval(period),),
+                aliases=(state.iso_alpha3,) if state else (),
+                primary=last and period.until is None and period.attested_until is None,
+                exact=tuple(x for x in (record.acronym, record.iso_alpha3) if x),
+                names=(*party.names.values(), *record.aliases),
             )
+            built.append(entry)
+            if last and (period.until or period.attested_until) is not None:
+                # A former observer: its id resolves to a record listed on no day.
+                former = record.model_copy(update={"status": f"former-{period.status}"})
+                built.append(dataclasses.replace(entry, record=former, held=(), primary=True))
     built.sort(key=lambda b: sort_name(b.record.names))
     return built
 

@@ -10,7 +10,7 @@ from app.models import Organization, Partnership
 from app.models.collections import RECORD_TYPES
 from app.models.partner import PartnerOrganizationPublic
 from app.params import PartnerListParams
-from app.services.common import citations_for, disputes_for, pick_name, sort_name
+from app.services.common import citations_for, disputes_for, pick_name, reviewed_for, sort_name
 
 RECORD_TYPE = RECORD_TYPES["partner-organizations"]
 SORT_KEYS: dict[str, Any] = {
@@ -24,6 +24,7 @@ SORT_KEYS: dict[str, Any] = {
 def build(session: Session, _today: dt.date) -> list[Built[PartnerOrganizationPublic]]:
     citations = citations_for(session=session, record_type=RECORD_TYPE)
     disputed = disputes_for(session=session, record_type=RECORD_TYPE)
+    reviewed = reviewed_for(session=session, record_type=RECORD_TYPE)
     built = [
         Built(
             PartnerOrganizationPublic(
@@ -38,6 +39,7 @@ def build(session: Session, _today: dt.date) -> list[Built[PartnerOrganizationPu
                 document=partnership.document,
                 sources=citations.get(org.id, []),
                 disputed=disputed.get(org.id, []),
+                reviewed=reviewed[org.id],
                 updated_at=max(org.updated_at, partnership.updated_at),
             ),
             exact=(org.acronym,) if org.acronym else (),

@@ -10,7 +10,7 @@ from app.models import ReformArea
 from app.models.collections import RECORD_TYPES
 from app.models.reform_area import ReformAreaPublic
 from app.params import ReformAreaListParams
-from app.services.common import citations_for, disputes_for, pick_name
+from app.services.common import citations_for, disputes_for, pick_name, reviewed_for
 
 RECORD_TYPE = RECORD_TYPES["reform-areas"]
 SORT_KEYS: dict[str, Any] = {
@@ -25,6 +25,7 @@ def build(session: Session, _today: dt.date) -> list[Built[ReformAreaPublic]]:
     """In Roadmap order."""
     citations = citations_for(session=session, record_type=RECORD_TYPE)
     disputed = disputes_for(session=session, record_type=RECORD_TYPE)
+    reviewed = reviewed_for(session=session, record_type=RECORD_TYPE)
     return [
         Built(
             ReformAreaPublic(
@@ -37,6 +38,7 @@ def build(session: Session, _today: dt.date) -> list[Built[ReformAreaPublic]]:
                 progress=a.progress,
                 sources=citations.get(a.id, []),
                 disputed=disputed.get(a.id, []),
+                reviewed=reviewed[a.id],
                 updated_at=a.updated_at,
             ),
             names=(*a.names.values(), *a.aliases),

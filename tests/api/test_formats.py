@@ -20,6 +20,8 @@ LISTS = [
     "cbm-dimensions",
     "conflicts",
     "sources",
+    "officials",
+    "changes",
 ]
 
 
@@ -29,7 +31,7 @@ def test_csv_has_a_header_and_total_rows(client: TestClient, collection: str) ->
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8"))))
     total = client.get(f"/v1/{collection}?limit=1").json()["meta"]["total"]
-    assert len(rows) == total == int(response.headers["x-total-count"])
+    assert len(rows) == min(total, 200) and total == int(response.headers["x-total-count"])
     assert rows[0]["id"]
 
 
@@ -39,7 +41,7 @@ def test_ndjson_has_total_lines_of_json(client: TestClient, collection: str) -> 
     assert response.headers["content-type"] == "application/x-ndjson"
     lines = response.content.decode("utf-8").splitlines()
     total = client.get(f"/v1/{collection}?limit=1").json()["meta"]["total"]
-    assert len(lines) == total
+    assert len(lines) == min(total, 200)
     assert [json.loads(line)["id"] for line in lines] == [
         r["id"] for r in client.get(f"/v1/{collection}?limit=200").json()["data"]
     ]
@@ -77,14 +79,17 @@ def test_language_by_parameter_or_header_with_english_fallback(client: TestClien
     assert by_header.json()["name"] == "Казахстан"
     fallback = client.get("/v1/members/KZ", headers={"Accept-Language": "fr"})
     assert fallback.json()["name"] == "Kazakhstan" and fallback.headers["content-language"] == "en"
-    council = client.get("/v1/councils/secretariat?lang=ru").json()
-    assert council["name"] == "CICA Secretariat", "no Russian name stored: English"
+    council = client.get("/v1/councils/cica-fund?lang=ru").json()
+    assert council["name"] == council["names"]["en"], "no Russian name stored: English"
+    assert "ru" not in council["names"]
+    secretariat = client.get("/v1/councils/secretariat?lang=ru").json()
+    assert secretariat["name"] == secretariat["names"]["ru"] == "Секретариат СВМДА"
 
 
 def test_sparse_fieldsets(client: TestClient) -> None:
     body = client.get("/v1/members?fields=id,name&limit=2").json()
     assert [set(r) for r in body["data"]] == [{"id", "name"}, {"id", "name"}]
-    assert client.get("/v1/members/KZ?fields=joined").json() == {"id": "KZ", "joined": "1999"}
+    assert client.get("/v1/members/KZ?fields=joined").json() == {"id": "KZ", "joined": "1999-09-14"}
     first_line = client.get("/v1/members?fields=id,joined&format=ndjson").text.splitlines()[0]
     assert set(json.loads(first_line)) == {"id", "joined"}
     body = assert_problem(client.get("/v1/members?fields=id,shoe_size"), 400)

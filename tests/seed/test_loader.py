@@ -94,12 +94,12 @@ def test_a_bad_record_names_file_record_field_and_changes_nothing(
 def test_unverified_records_stay_out_of_the_database(fresh_engine: Engine, seed_copy: Path) -> None:
     observers = seed_copy / "observers.toml"
     observers.write_text(
-        observers.read_text() + '\n[[observers]]\nid = "AU"\ntype = "state"\nunverified = true\n'
+        observers.read_text() + '\n[[observers]]\nid = "NZ"\ntype = "state"\nunverified = true\n'
         'history = [{ status = "observer", from = "1999", to = "2007" }]\n'
     )
     load(fresh_engine, seed_dir=seed_copy)
     with Session(fresh_engine) as session:
-        assert session.get(State, "AU") is None
+        assert session.get(State, "NZ") is None
         assert session.get(State, "JP") is not None
 
 
@@ -107,12 +107,12 @@ def test_an_uncited_record_needs_the_unverified_flag(fresh_engine: Engine, seed_
     observers = seed_copy / "observers.toml"
     observers.write_text(
         observers.read_text()
-        + '\n[[observers]]\nid = "AU"\ntype = "state"\nhistory = [{ status = "observer" }]\n'
+        + '\n[[observers]]\nid = "NZ"\ntype = "state"\nhistory = [{ status = "observer" }]\n'
     )
     with pytest.raises(SeedError, match="at least one citation") as error:
         load(fresh_engine, seed_dir=seed_copy)
     assert error.value.file == "observers.toml"
-    assert error.value.record is not None and error.value.record.startswith("AU")
+    assert error.value.record is not None and error.value.record.startswith("NZ")
 
 
 def test_a_conflict_must_agree_with_its_record(fresh_engine: Engine, seed_copy: Path) -> None:

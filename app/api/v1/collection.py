@@ -162,6 +162,7 @@ def _with_headers(
 
 def sparse_model(model: type[BaseModel]) -> type[BaseModel]:
     """The same fields, none required but `id`: what `fields=` answers."""
+    id_type: Any = model.model_fields["id"].annotation
     definitions: dict[str, Any] = {
         name: (info.annotation, Field(default=None, description=info.description))
         for name, info in model.model_fields.items()
@@ -170,7 +171,7 @@ def sparse_model(model: type[BaseModel]) -> type[BaseModel]:
     return create_model(
         f"{model.__name__}Sparse",
         __doc__=f"A sparse `{model.__name__}`: `id` and the fields asked for with `fields=`.",
-        id=(str, ...),
+        id=(id_type, ...),
         **definitions,
     )
 
@@ -192,12 +193,14 @@ def add_collection_routes(
     for the fast path in front of FastAPI (`app.api.fast_reads`)."""
     docs = spec.docs
     path = f"/v1/{spec.name}"
+    record_schema: Any = spec.public_model | sparse_model(spec.public_model)
+    if spec.single:
+        return _add_single_route(router, spec, path, record_schema)
     list_handler, get_handler = _list_route(spec, path), _get_route(spec, path)
     if docs.deprecation is not None:
         list_handler = deprecated(list_handler, docs.deprecation)
         get_handler = deprecated(get_handler, docs.deprecation)
     notice_headers = openapi_headers(docs.deprecation)
-    record_schema: Any = spec.public_model | sparse_model(spec.public_model)
     router.get(
         f"/{spec.name}",
         tags=[docs.tag],
@@ -235,6 +238,44 @@ def add_collection_routes(
         ),
     )(get_handler)
     return list_handler, get_handler
+
+
+def _add_single_route(
+    router: APIRouter, spec: CollectionSpec[Any, Any], path: str, record_schema: Any
+) -> tuple[Handler, Handler]:
+    """A collection of one record, served at its own path (`/v1/organization`)."""
+    docs = spec.docs
+
+    async def get_single(request: Request) -> Response:
+        params = parse_query(request, spec.object_params)
+        current = snapshot(request)
+        _, language = negotiated(request, params, None, OBJECT_FORMATS)
+        items = current.get(spec).items
+        if not items:
+            raise NotFound(f"Nothing at {path} yet.")
+        return object_response(
+            request,
+            current,
+            path=path,
+            params=params,
+            record=view(items[0], language),
+            language=language,
+        )
+
+    async def below(request: Request) -> Response:
+        raise NotFound(f"Nothing at {request.url.path}.")
+
+    router.get(
+        f"/{spec.name}",
+        tags=[docs.tag],
+        operation_id=f"get{docs.singular}",
+        summary=docs.get_summary,
+        description=docs.get_description,
+        response_model=record_schema,
+        responses={**OBJECT_RESPONSES, **error_responses(400, 404, 406, 422, 500, 503)},
+        openapi_extra=openapi_parameters(query_parameters(spec.object_params)),
+    )(get_single)
+    return get_single, below
 
 
 def _list_route(spec: CollectionSpec[Any, Any], path: str) -> Handler:

@@ -70,7 +70,13 @@ def _build(current: Snapshot) -> dict[str, tuple[Format, bytes]]:
         files[f"{spec.name}.csv"] = (CSV, data.csv_header + b"".join(i.csv("en") for i in items))
     files["dataset.json"] = (
         JSON,
-        render_json({"dataset_version": current.version, "collections": everything}),
+        render_json(
+            {
+                "dataset_version": current.version,
+                "data_as_of": current.data_as_of.isoformat() if current.data_as_of else None,
+                "collections": everything,
+            }
+        ),
     )
     return files
 
@@ -121,7 +127,13 @@ async def list_exports(request: Request) -> Response:
     ]
     document = ExportList(
         data=data,
-        meta=ListMeta(total=len(data), limit=len(data), offset=0, dataset_version=current.version),
+        meta=ListMeta(
+            total=len(data),
+            limit=len(data),
+            offset=0,
+            dataset_version=current.version,
+            data_as_of=current.data_as_of,
+        ),
         links=ListLinks(self=here.url("/v1/exports")),
     )
     return respond(

@@ -1,0 +1,75 @@
+"""The change feed: what each seed run (later, each write) changed, record by record.
+
+`Change` rows are appended in the same transaction as the changes they describe, with the
+dataset version that transaction produced. `RecordState` keeps a digest of every field of
+every curated record as last loaded, so the next run can tell which fields changed.
+"""
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel
+from pydantic import Field as PydanticField
+from sqlalchemy import JSON, Column, DateTime
+from sqlmodel import Field, SQLModel
+
+from app.models.base import UtcDateTime, one_of, utc_now
+
+ChangeAction = Literal["created", "updated", "deleted"]
+CHANGE_ACTIONS: tuple[str, ...] = ChangeAction.__args__  # type: ignore[attr-defined]
+
+
+class Change(SQLModel, table=True):
+    __tablename__ = "changes"
+    __table_args__ = (one_of("action", CHANGE_ACTIONS),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(index=True)
+    changed_at: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    collection: str = Field(max_length=40)
+    record_id: str = Field(max_length=80)
+    action: str = Field(max_length=10)
+    fields: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class RecordState(SQLModel, table=True):
+    """A digest of each field of a curated record, as last loaded."""
+
+    __tablename__ = "record_states"
+
+    collection: str = Field(primary_key=True, max_length=40)
+    record_id: str = Field(primary_key=True, max_length=80)
+    digests: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
+    updated_at: dt.datetime = Field(
+        default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class ChangePublic(BaseModel):
+    id: int = PydanticField(
+        description="Position in the feed: changes are numbered in the order they were made.",
+        examples=[1],
+    )
+    version: int = PydanticField(
+        description="The dataset version the change produced; follow the feed with "
+        "`since=` the last version you hold.",
+        examples=[2],
+    )
+    collection: str = PydanticField(
+        description="The collection of the record (`members`, `meetings`, ... as in the URL).",
+        examples=["members"],
+    )
+    record_id: str = PydanticField(examples=["KZ"])
+    path: str = PydanticField(
+        description="Where the record is read (gone, for a deleted record).",
+        examples=["/v1/members/KZ"],
+    )
+    action: str = PydanticField(
+        description="`created`, `updated` or `deleted`.", examples=["updated"]
+    )
+    fields: list[str] = PydanticField(
+        description="The fields of the record (as its data file writes them) that changed; "
+        "every field for a created or deleted record.",
+        examples=[["history", "sources"]],
+    )
+    updated_at: UtcDateTime = PydanticField(description="When the change was made (UTC).")

@@ -1,0 +1,49 @@
+"""The change feed: every recorded change, oldest first; `since` keeps the later ones."""
+
+import datetime as dt
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.core.snapshot import Built
+from app.models import Change
+from app.models.change import ChangePublic
+from app.params import ChangeListParams
+
+RECORD_TYPE = "change"
+SORT_KEYS: dict[str, Any] = {
+    "id": lambda c: c.id,
+    "version": lambda c: c.version,
+    "collection": lambda c: c.collection,
+    "record_id": lambda c: c.record_id,
+    "action": lambda c: c.action,
+}
+
+
+def build(session: Session, _today: dt.date) -> list[Built[ChangePublic]]:
+    rows = session.exec(select(Change).order_by(col(Change.id)))
+    return [
+        Built(
+            ChangePublic(
+                id=row.id or 0,
+                version=row.version,
+                collection=row.collection,
+                record_id=row.record_id,
+                path=f"/v1/{row.collection}/{row.record_id}",
+                action=row.action,
+                fields=row.fields,
+                updated_at=row.changed_at,
+            ),
+            names=(row.collection, row.record_id),
+        )
+        for row in rows
+    ]
+
+
+def keep(change: ChangePublic, params: ChangeListParams) -> bool:
+    return (
+        (params.since is None or change.version > params.since)
+        and (params.collection is None or change.collection == params.collection)
+        and (params.record_id is None or change.record_id.lower() == params.record_id.lower())
+        and (params.action is None or change.action == params.action)
+    )
