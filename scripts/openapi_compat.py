@@ -18,6 +18,7 @@ machine (`oasdiff` is a Go binary; `@pb33f/openapi-changes` downloads one at ins
 """
 
 import json
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -169,6 +170,30 @@ def _schema(
         yield from _values(docs, where, branch, (closest or same_types[0])[1], direction, depth)
 
 
+_NAME_LIST = re.compile(r"\^\(\?:([^()]*)\)\(\?:,\(\?:([^()]*)\)\)(\*|\{0,(\d+)\})\$")
+"""A comma-separated list of names, as `fields`, `sort` and `collections` declare it:
+`^(?:a|b)(?:,(?:a|b)){0,N}$` (or `*` for any number)."""
+
+
+def _name_list(pattern: str) -> tuple[frozenset[str], float] | None:
+    match = _NAME_LIST.fullmatch(pattern)
+    if match is None or match.group(1) != match.group(2):
+        return None
+    most = float("inf") if match.group(3) == "*" else float(match.group(4))
+    return frozenset(match.group(1).split("|")), most
+
+
+def _widened_name_list(old: str | None, new: str) -> bool:
+    """True when both patterns are name lists and the new one takes every list the old one
+    took (names added, or more of them allowed): an addition, not a narrowing."""
+    if old is None:
+        return False
+    before, after = _name_list(old), _name_list(new)
+    return (
+        before is not None and after is not None and before[0] <= after[0] and before[1] <= after[1]
+    )
+
+
 def _values(
     docs: Documents, where: str, old: Schema, new: Schema, direction: str, depth: int
 ) -> Iterator[str]:
@@ -188,7 +213,11 @@ def _values(
             yield f"{where}: {key} {new[key]} added"
         elif (side == "max" and new[key] < old[key]) or (side == "min" and new[key] > old[key]):
             yield f"{where}: {key} {old[key]} became {new[key]}"
-    if "pattern" in new and new["pattern"] != old.get("pattern"):
+    if (
+        "pattern" in new
+        and new["pattern"] != old.get("pattern")
+        and not _widened_name_list(old.get("pattern"), new["pattern"])
+    ):
         yield f"{where}: pattern became {new['pattern']!r}"
     if "format" in new and new["format"] != old.get("format"):
         yield f"{where}: format became {new['format']!r}"

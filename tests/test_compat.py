@@ -242,3 +242,36 @@ def test_breaks_in_the_real_document_are_found() -> None:
     assert any(p.endswith("data[]: field joined removed") for p in problems), problems
     assert not any(p.endswith("field founding_member no longer always present") for p in problems)
     assert "GET /v1/members parameter lang (query): enum value(s) removed: ru" in problems
+
+
+def _fields_pattern(doc: dict[str, Any]) -> dict[str, Any]:
+    parameters = doc["paths"]["/v1/members"]["get"]["parameters"]
+    schema: dict[str, Any] = next(p for p in parameters if p["name"] == "fields")["schema"]
+    return schema
+
+
+def _with_names(names: list[str], most: str) -> str:
+    alternatives = "|".join(names)
+    return f"^(?:{alternatives})(?:,(?:{alternatives})){most}$"
+
+
+@pytest.mark.parametrize(
+    ("names", "most", "breaks"),
+    [
+        (["id", "name", "joined"], "{0,2}", False),
+        (["id", "name", "joined", "status"], "{0,3}", False),
+        (["id", "name", "joined"], "*", False),
+        (["id", "name"], "{0,2}", True),
+        (["id", "name", "joined"], "{0,1}", True),
+    ],
+    ids=["same", "names added", "any number", "name removed", "fewer allowed"],
+)
+def test_name_list_patterns_compare_as_sets(names: list[str], most: str, breaks: bool) -> None:
+    """`fields=`, `sort=` and `collections=` grow with the data model: a list pattern that
+    takes more names (or more of them) is an addition; one that drops a name breaks v1."""
+    committed = json.loads(COMMITTED.read_text(encoding="utf-8"))
+    old, new = copy.deepcopy(committed), copy.deepcopy(committed)
+    _fields_pattern(old)["pattern"] = _with_names(["id", "name", "joined"], "{0,2}")
+    _fields_pattern(new)["pattern"] = _with_names(names, most)
+    problems = [p for p in breaking_changes(old, new) if "parameter fields" in p]
+    assert bool(problems) is breaks, problems

@@ -272,7 +272,7 @@ def _add_single_route(
         summary=docs.get_summary,
         description=docs.get_description,
         response_model=record_schema,
-        responses={**OBJECT_RESPONSES, **error_responses(400, 404, 406, 422, 500, 503)},
+        responses={**OBJECT_RESPONSES, **error_responses(400, 406, 422, 500, 503)},
         openapi_extra=openapi_parameters(query_parameters(spec.object_params)),
     )(get_single)
     return get_single, below
