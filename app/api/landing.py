@@ -105,10 +105,13 @@ def _landing_html(request: Request) -> str:
         f'<dt><a href="{href(request, path)}">{escape(path)}</a></dt><dd>{escape(what)}</dd>'
         for _, path, what in LINKS
     )
+    # A collection the page already links under "Start here" (the change feed) once only.
+    linked = {path for _, path, _ in LINKS}
     collections = "".join(
         f'<dt><a href="{href(request, "/v1/" + spec.name)}">/v1/{escape(spec.name)}</a></dt>'
         f"<dd>{escape(spec.docs.tag_description)}</dd>"
         for spec in COLLECTIONS
+        if f"/v1/{spec.name}" not in linked
     )
     return (
         html_head(request, api.title, "site.css")
