@@ -2,10 +2,12 @@
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import Engine, inspect
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401
+from app.core.config import Settings
+from app.core.db import build_engine
 from app.core.migrations import current_revision, downgrade_to_base, head_revision, upgrade_to_head
 from tests.conftest import DatabaseFactory
 
@@ -30,3 +32,41 @@ def test_upgrade_downgrade_upgrade(databases: DatabaseFactory) -> None:
     assert current_revision(engine) == head_revision()
     assert set(SQLModel.metadata.tables) <= set(inspect(engine).get_table_names())
     engine.dispose()
+
+
+def test_processes_starting_together_migrate_and_seed_once(databases: DatabaseFactory) -> None:
+    """Workers or replicas that start at once on an empty database: one migrates and seeds,
+    the others wait for it and find both done (PostgreSQL's advisory lock; a lock file
+    beside a SQLite database). Each worker has its own engine, as each process does."""
+    import threading
+
+    from app.core.migrations import prepare_database
+    from seed.loader import load
+
+    url = databases.url()
+    engines = [build_engine(Settings(database_url=url)) for _ in range(3)]
+    seeded: list[object] = []
+    failures: list[BaseException] = []
+    start = threading.Barrier(len(engines))
+
+    def worker(engine: Engine) -> None:
+        def seed() -> object:
+            seeded.append(engine)
+            return load(engine)
+
+        start.wait()
+        try:
+            prepare_database(engine, seed)
+        except BaseException as error:  # reported below, with the others
+            failures.append(error)
+
+    threads = [threading.Thread(target=worker, args=(engine,)) for engine in engines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not failures, failures
+    assert len(seeded) == 1, f"seeded {len(seeded)} times"
+    assert current_revision(engines[0]) == head_revision()
+    for engine in engines:
+        engine.dispose()

@@ -1,5 +1,6 @@
 """Run Alembic from code (the CLI, the server's start-up and the tests use the same path)."""
 
+import fcntl
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -68,11 +69,12 @@ def _upgrade_if_behind(connection: Connection) -> None:
 
 @contextmanager
 def migration_lock(engine: Engine) -> Iterator[Connection]:
-    """A connection holding the migration lock (PostgreSQL; SQLite serialises writers itself).
+    """A connection holding the migration lock: an advisory lock on PostgreSQL, a lock file
+    beside a SQLite database file (workers of one `serve` share it).
 
     Whoever holds it migrates and seeds; replicas that start together wait here, then find
     the schema at head and the data loaded."""
-    with engine.connect() as connection:
+    with _sqlite_file_lock(engine), engine.connect() as connection:
         postgres = connection.dialect.name == "postgresql"
         if postgres:
             connection.execute(text(f"SET statement_timeout = '{_MIGRATION_STATEMENT_TIMEOUT}'"))
@@ -88,6 +90,43 @@ def migration_lock(engine: Engine) -> Iterator[Connection]:
                 )
                 connection.execute(text("RESET statement_timeout"))
                 connection.commit()
+
+
+@contextmanager
+def _sqlite_file_lock(engine: Engine) -> Iterator[None]:
+    """An exclusive `flock` on `<database file>.lock` while held; nothing for PostgreSQL, an
+    in-memory database, or a folder we may not write (a read-only database never migrates)."""
+    path = _sqlite_file(engine)
+    handle = None
+    if path is not None:
+        try:
+            handle = open(f"{path}.lock", "a")
+        except OSError:
+            handle = None
+    if handle is None:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _sqlite_file(engine: Engine) -> str | None:
+    if engine.dialect.name != "sqlite":
+        return None
+    database = engine.url.database or ""
+    if engine.url.query.get("mode") in ("ro", "memory"):
+        return None
+    if database.startswith("file:"):
+        if "mode=ro" in database or "mode=memory" in database:
+            return None
+        database = database.removeprefix("file:").split("?", 1)[0]
+    if database in ("", ":memory:"):
+        return None
+    return database
 
 
 def prepare_database(engine: Engine, seed_if_empty: Callable[[], object] | None) -> None:
