@@ -88,7 +88,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from app.cli import EVENT_LOOP, HTTP_PARSER
-from scripts.load_test import free_port
+from scripts.load_test import free_port, stop_process
 
 ROOT = Path(__file__).resolve().parents[1]
 LUA = Path(__file__).resolve().parent / "wrk" / "bench.lua"
@@ -283,13 +283,7 @@ class Server:
     def stop(self) -> None:
         if self.process is None:
             return
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
         self.process = None
         if self.log is not None:
             self.log.close()

@@ -38,7 +38,7 @@ from sqlalchemy import create_engine, select, update
 from sqlmodel import col
 
 from scripts.bench import PIN_SERVER, PRIORITY, Plan, Result, load, spawn
-from scripts.load_test import free_port, running_server
+from scripts.load_test import free_port, running_server, stop_process
 
 ROOT = Path(__file__).resolve().parents[1]
 NGINX_DIR = ROOT / "deploy" / "nginx"
@@ -130,12 +130,7 @@ def running_proxy(upstream: int, folder: Path, *, pin: list[str] | None = None) 
                 time.sleep(0.05)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, timeout=10)
 
 
 def pin_process(pid: int, cpu: int) -> None:
