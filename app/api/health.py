@@ -47,7 +47,7 @@ async def healthz() -> Response:
 async def readyz(request: Request) -> Response:
     """Ready: a snapshot is loaded, and the database answers within `CICA_DB_TIMEOUT` with
     its schema at the migration head. While the database is away this is 503, yet reads go
-    on from the last snapshot (see the README)."""
+    on from the last snapshot (see docs/operations.md)."""
     read_model: ReadModel = request.app.state.read_model
     maintainer: Maintainer = request.app.state.maintainer
     snapshot = read_model.current
@@ -83,7 +83,7 @@ def _unready(request: Request, detail: str) -> JSONResponse:
 
 @router.get("/metrics", include_in_schema=False)
 async def metrics(request: Request) -> Response:
-    """Prometheus metrics of this process (see the README for every metric). A 404 when
+    """Prometheus metrics of this process (see docs/operations.md for every metric). A 404 when
     `CICA_METRICS` is off or `CICA_METRICS_PORT` serves them elsewhere."""
     export: MetricsExport | None = request.app.state.metrics
     if export is None or not export.on_api_port:

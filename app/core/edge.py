@@ -6,7 +6,7 @@ Every response, cache hits and 500s included, carries the request's id (the clie
 API is public and read by browsers from any origin without credentials, so the headers
 never depend on `Origin` and no `Vary: Origin` is needed. Preflight requests are answered
 here. Written by hand because the general-purpose middlewares (asgi-correlation-id,
-Starlette's CORSMiddleware) cost more per request than a cache hit itself; see the README.
+Starlette's CORSMiddleware) cost more per request than a cache hit itself; see docs/performance.md.
 
 Every response, whatever answered it (a cache hit, the fast path, FastAPI, the 500 guard,
 a preflight), is observed here once: its route template, method, status and time go to the

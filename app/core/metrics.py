@@ -6,7 +6,7 @@ the number of series stays bounded. Observing is a few dict operations on the ev
 prometheus-client's own `Counter` and `Histogram` take a lock per update and cost several
 times more. `CicaCollector` reads those dicts, the response cache's counters, the current
 snapshot and the database pool when Prometheus scrapes, so nothing is kept up to date in
-between. Metrics are per process (see the README: one scrape target per worker).
+between. Metrics are per process (see docs/operations.md: one scrape target per worker).
 """
 
 import bisect
