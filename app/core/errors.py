@@ -18,6 +18,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
 
+from app.core.choices import choices_in
+
 logger = logging.getLogger("app.errors")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -136,8 +138,6 @@ def _choice_error(error: Any) -> FieldError | None:
         return None
     if loc[1] not in CHOICE_PARAMETERS:
         return None
-    from app.core.listing import choices_in
-
     allowed = choices_in(error["ctx"]["pattern"])
     given = [part.lstrip("-") for part in str(error["input"]).split(",")]
     unknown = [part for part in given if part not in allowed] or given
