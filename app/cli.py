@@ -35,6 +35,12 @@ def main(argv: list[str] | None = None) -> int:
 
     seed = commands.add_parser("seed", help="load the curated data files (idempotent)")
     seed.add_argument("--dry-run", action="store_true", help="validate and report, change nothing")
+    seed.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="folder of the data files (default: the curated files shipped with the code)",
+    )
 
     check = commands.add_parser("check-sources", help="check every quote against the documents")
     check.add_argument("directory", nargs="?", type=Path, help="folder of the source documents")
@@ -53,12 +59,13 @@ def _migrate(_args: argparse.Namespace) -> int:
 
 
 def _seed(args: argparse.Namespace) -> int:
+    from seed import SEED_DIR
     from seed.errors import SeedError
     from seed.loader import load
 
     engine = build_engine(get_settings())
     try:
-        report = load(engine, dry_run=args.dry_run)
+        report = load(engine, seed_dir=args.data or SEED_DIR, dry_run=args.dry_run)
     except SeedError as exc:
         print(f"seed failed, nothing changed: {exc}", file=sys.stderr)
         return 1

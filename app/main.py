@@ -1,6 +1,6 @@
 """Application factory: metadata, middleware, routers, error handlers, lifespan."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -10,10 +10,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import __version__
 from app.api import assets, docs, health, landing
-from app.api import v1 as api_v1
 from app.api.fast_reads import FastReads
 from app.api.openapi_document import finish
 from app.api.representation import Site
+from app.api.v1 import build_router
 from app.api.v1.exports import ExportStore
 from app.api.v1.search import search_route
 from app.core.cache import CachingMiddleware, ResponseCache
@@ -33,6 +33,7 @@ from app.core.metrics import (
 )
 from app.core.read_model import Maintainer, ReadModel
 from app.registry import COLLECTIONS
+from app.spec import CollectionSpec
 
 DESCRIPTION = """
 Reference data about the **Conference on Interaction and Confidence Building Measures in
@@ -55,9 +56,9 @@ carries a strong `ETag` and `Last-Modified`, and answers `If-None-Match` and
 """
 
 
-def _tags() -> list[dict[str, str]]:
+def _tags(collections: Sequence[CollectionSpec[Any, Any]]) -> list[dict[str, str]]:
     collection_tags = [
-        {"name": spec.docs.tag, "description": spec.docs.tag_description} for spec in COLLECTIONS
+        {"name": spec.docs.tag, "description": spec.docs.tag_description} for spec in collections
     ]
     return [
         *collection_tags,
@@ -67,7 +68,13 @@ def _tags() -> list[dict[str, str]]:
     ]
 
 
-def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    engine: Engine | None = None,
+    *,
+    collections: Sequence[CollectionSpec[Any, Any]] = COLLECTIONS,
+) -> FastAPI:
+    """The app serving `collections` (the registry's, unless a test gives its own)."""
     settings = settings or get_settings()
     read_model = ReadModel()
     build = __version__
@@ -83,7 +90,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             read_model,
             timeout=settings.db_timeout,
             poll_seconds=settings.version_poll_seconds,
-            seed=load if settings.seed_empty else None,
+            collections=collections,
+            seed=(lambda engine: load(engine, collections=collections))
+            if settings.seed_empty
+            else None,
         )
         app.state.maintainer = maintainer
         if app.state.metrics is not None:
@@ -103,7 +113,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         version=__version__,
         summary="Cited reference data about CICA.",
         description=DESCRIPTION,
-        openapi_tags=_tags(),
+        openapi_tags=_tags(collections),
         lifespan=lifespan,
         license_info={"name": "MIT", "identifier": "MIT"},
         # Served from installed assets under a Content-Security-Policy (app.api.docs).
@@ -111,9 +121,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.collections = tuple(collections)
     app.state.read_model = read_model
     app.state.site = Site(settings.public_url, f"{build}|{settings.public_url}")
-    app.state.exports = ExportStore()
+    app.state.exports = ExportStore(collections)
     request_metrics = RequestMetrics() if settings.metrics else None
     app.state.metrics = None
     if request_metrics is not None:
@@ -132,7 +143,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(health.router)
     for pages in (landing.router, docs.router, assets.router):
         app.include_router(pages)
-    app.include_router(api_v1.router)
+    router, reads = build_router(collections)
+    app.include_router(router)
     # In front of FastAPI, outermost first: the edge (request id, CORS, metrics, access log),
     # the 500 guard, the optional cache, HTTP semantics, the fast path for the hot reads;
     # then FastAPI.
@@ -140,8 +152,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         FastReads(
             app.fastapi_call,
             api=app,
-            collections=api_v1.READS,
-            id_names={spec.name: spec.docs.id_name for spec in COLLECTIONS},
+            collections=reads,
+            id_names={spec.name: spec.docs.id_name for spec in collections},
             search=search_route,
         )
     )

@@ -16,7 +16,6 @@ from markdown_it import MarkdownIt
 from app.api.pages import content_security_policy, href, html_head, html_page, negotiate, page
 from app.api.representation import site
 from app.core.formats import render_json
-from app.registry import COLLECTIONS
 
 router = APIRouter(include_in_schema=False)
 
@@ -94,7 +93,7 @@ def _landing_document(request: Request) -> dict[str, Any]:
                 "description": spec.docs.tag_description,
                 "href": base.url(f"/v1/{spec.name}"),
             }
-            for spec in COLLECTIONS
+            for spec in request.app.state.collections
         ],
     }
 
@@ -110,7 +109,7 @@ def _landing_html(request: Request) -> str:
     collections = "".join(
         f'<dt><a href="{href(request, "/v1/" + spec.name)}">/v1/{escape(spec.name)}</a></dt>'
         f"<dd>{escape(spec.docs.tag_description)}</dd>"
-        for spec in COLLECTIONS
+        for spec in request.app.state.collections
         if f"/v1/{spec.name}" not in linked
     )
     return (
