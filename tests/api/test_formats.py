@@ -7,22 +7,10 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
+from app.registry import COLLECTIONS
 from tests.api.helpers import assert_problem
 
-LISTS = [
-    "members",
-    "observers",
-    "partner-organizations",
-    "councils",
-    "reform-areas",
-    "chairmanships",
-    "meetings",
-    "cbm-dimensions",
-    "conflicts",
-    "sources",
-    "officials",
-    "changes",
-]
+LISTS = [spec.name for spec in COLLECTIONS if not spec.single]
 
 
 @pytest.mark.parametrize("collection", LISTS)
