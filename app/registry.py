@@ -1,12 +1,21 @@
 """Every collection of the API, described once.
 
-Routers, OpenAPI tags, the snapshot builder, search, exports, the landing page, the seed
-(reader and write step), the change feed and the cross-collection tests all read a
-collection list: `COLLECTIONS` here, or one built with `collections(...)` (a test adds a
-collection that way). Adding a collection means a model file (table, create and public
-schemas), a migration, a seed file, a service module (`build`, `keep`, and `rows` and
-`STORAGE` for how one record is stored) and one entry here, passed to `collections(...)`
-(docs/data.md, "Adding a collection"; tests/test_recipe.py does exactly that).
+Routers, OpenAPI tags and operations, the snapshot builder, search, the exports, the landing
+page, the seed (reader and write step), the change feed and the cross-collection tests read
+a collection list: `COLLECTIONS`, made by `collections(...)` (a test can make its own).
+
+Adding a collection (docs/data.md, "Adding a collection", shows each step with a worked
+example; tests/test_recipe.py follows it to the letter):
+
+1. a model file, `app/models/<thing>.py`: the table, the create schema, the public schema;
+2. the table exported from `app/models/__init__.py` (import and `__all__`);
+3. a service, `app/services/<things>.py`: `COLLECTION`, its query parameters, `SORT_KEYS`,
+   `build`, `keep`, `rows` (how one record becomes rows) and `STORAGE`;
+4. a seed file, `seed/<things>.toml`;
+5. one entry here, added to the `collections(...)` call that makes `COLLECTIONS`;
+6. a migration and the rest, in order: `cica-api migrate`, `alembic revision
+   --autogenerate --rev-id NNNN_<topic>` (the next number), `cica-api migrate`,
+   `cica-api seed --dry-run`, `cica-api seed`, `python -m scripts.openapi_accept`.
 """
 
 import dataclasses
