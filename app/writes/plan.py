@@ -86,10 +86,8 @@ class Plan:
         return self.rows.get(model, {})
 
 
-def key_of(values: Any, key: tuple[str, ...]) -> Key:
-    if isinstance(values, dict):
-        return tuple(values.get(name) for name in key)
-    return tuple(getattr(values, name) for name in key)
+def key_of(values: Values, key: tuple[str, ...]) -> Key:
+    return tuple([values.get(name) for name in key])
 
 
 def cited_items(spec: CollectionSpec[Any, Any], record: Any) -> Iterator[Cited]:

@@ -164,6 +164,7 @@ class _Run:
         self.files = _files(specs)
         self._others: dict[type[SQLModel], dict[Key, Desired]] = {}
         self.world: FileWorld | None = None
+        self._values: dict[RecordKey, Value] = {}
 
     def execute(self, session: Session) -> Applied:
         stored = self._stored(session)
@@ -200,10 +201,11 @@ class _Run:
         query = select(
             col(RecordState.collection), col(RecordState.record_id), col(RecordState.value)
         ).where(col(RecordState.collection).in_(list(self.specs)))
-        rows = session.execute(query)
         if self.complete:
-            return {(name, rid): value for name, rid, value in rows}
+            return {(name, rid): value for name, rid, value in session.execute(query)}
         wanted = {operation.key for operation in self.changeset.operations}
+        query = query.where(col(RecordState.record_id).in_({rid for _, rid in wanted}))
+        rows = session.execute(query)
         return {(name, rid): value for name, rid, value in rows if (name, rid) in wanted}
 
     def _resolve(self, stored: dict[RecordKey, Value | None]) -> dict[RecordKey, BaseModel | None]:
@@ -237,7 +239,7 @@ class _Run:
             old = stored.get(key)
             if old is None:
                 continue
-            if self.complete and record is not None and value_of(record) == old:
+            if self.complete and record is not None and self._value(key, record) == old:
                 continue
             spec = self.specs[key[0]]
             assert spec.storage is not None
@@ -438,8 +440,11 @@ class _Run:
                 key,
                 stored=key in stored,
                 before=stored.get(key),
-                after=value_of(record) if record is not None else None,
-                rows_changed=key in touched,
+                after=self._value(key, record) if record is not None else None,
+                # A stored record whose old value is unknown had rows (every stored record
+                # reached its tables), so its deletion is announced though they are not known.
+                rows_changed=key in touched
+                or (record is None and key in stored and stored[key] is None),
                 schema_fields=(f.alias or n for n, f in storage.schema.model_fields.items()),
             )
             if change is not None:
@@ -457,6 +462,12 @@ class _Run:
                 ChangesetError(DATABASE, None, None, detail, kind="database"), diagnosable=False
             )
         return self.writer.failure(error)
+
+    def _value(self, key: RecordKey, record: BaseModel) -> Value:
+        value = self._values.get(key)
+        if value is None:
+            value = self._values[key] = value_of(record)
+        return value
 
     def _file(self, collection: str) -> str:
         spec = self.specs.get(collection)
