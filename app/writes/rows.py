@@ -12,6 +12,7 @@ Two things make this robust:
   writes each table with one statement per kind of change.
 """
 
+import datetime as dt
 import itertools
 import string
 from collections.abc import Callable, Iterator, Mapping
@@ -144,7 +145,14 @@ class Writer:
     """Writes `TableChanges` in a session. In diagnostic mode every row is written on its
     own, so a database error points at it."""
 
-    def __init__(self, session: Session, *, diagnose: bool, now: Any, files: Mapping[Any, str]):
+    def __init__(
+        self,
+        session: Session,
+        *,
+        diagnose: bool,
+        now: dt.datetime,
+        files: Mapping[type[SQLModel], str],
+    ) -> None:
         self.session, self.diagnose, self.now, self.files = session, diagnose, now, files
         self.place: _Place | None = None
         self.changes: list[TableChanges] = []

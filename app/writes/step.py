@@ -12,7 +12,7 @@ at fault (`ChangesetError`), found by running the changeset again row by row.
 """
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -179,7 +179,7 @@ class _Run:
         before = self._before(stored, after)
         if not self.complete:
             self._check_shared(desired)
-        tables = self._tables(desired, before, after)
+        tables = self._tables(desired, after)
         changes = [
             diff_table(
                 tables[model],
@@ -343,18 +343,15 @@ class _Run:
                     continue
                 for table, values, origin in record_rows(spec, record):
                     if table.model is model:
-                        found.setdefault(key_of(values, table.key), Desired(values, origin, []))
-                        found[key_of(values, table.key)].owners.append(owner)
+                        key = key_of(values, table.key)
+                        found.setdefault(key, Desired(values, origin, [])).owners.append(owner)
         self._others[model] = found
         return found
 
     # --- rows --------------------------------------------------------------------------
 
     def _tables(
-        self,
-        desired: Plan,
-        before: dict[type[SQLModel], dict[Key, _Owned]],
-        after: dict[RecordKey, BaseModel | None],
+        self, desired: Plan, after: dict[RecordKey, BaseModel | None]
     ) -> dict[type[SQLModel], Table]:
         """Every table the changeset may touch (all the stored ones, for a complete one)."""
         names = self.specs if self.complete else {collection for collection, _ in after}
@@ -368,7 +365,9 @@ class _Run:
             tables.setdefault(model, table)
         return tables
 
-    def _leaving(self, table: Table, before: dict[type[SQLModel], dict[Key, _Owned]]) -> Any:
+    def _leaving(
+        self, table: Table, before: dict[type[SQLModel], dict[Key, _Owned]]
+    ) -> Callable[[Key, Value], Removal | None]:
         owned = before.get(table.model, {})
 
         def leaving(key: Key, row: Value) -> Removal | None:
@@ -394,7 +393,7 @@ class _Run:
         table: Table,
         before: dict[type[SQLModel], dict[Key, _Owned]],
         stored: dict[RecordKey, Value | None],
-    ) -> Any:
+    ) -> Callable[[Key, Desired], None]:
         owned = before.get(table.model, {})
 
         def foreign(key: Key, wanted: Desired) -> None:
