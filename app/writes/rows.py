@@ -15,7 +15,7 @@ Two things make this robust:
 import datetime as dt
 import itertools
 import string
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -59,8 +59,23 @@ def table_order(models: set[type[SQLModel]]) -> list[type[SQLModel]]:
     return sorted(models, key=lambda model: position[sql_table(model).name])
 
 
-def read_rows(session: Session, model: type[SQLModel]) -> list[Values]:
-    return [dict(row) for row in session.execute(select(sql_table(model))).mappings()]
+def read_rows(
+    session: Session, table: Table, candidates: Iterable[Key] | None = None
+) -> list[Values]:
+    """The table's rows; with `candidates` (natural keys), at least the rows holding one of
+    them (each key column is narrowed to the values the candidates give it, where none of
+    them is null), and no row at all when there are no candidates."""
+    statement = select(sql_table(table.model))
+    if candidates is not None:
+        keys = list(candidates)
+        if not keys:
+            return []
+        columns = sql_table(table.model).c
+        for position, name in enumerate(table.key):
+            values = {key[position] for key in keys}
+            if None not in values:
+                statement = statement.where(columns[name].in_(values))
+    return [dict(row) for row in session.execute(statement).mappings()]
 
 
 @dataclass

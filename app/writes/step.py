@@ -183,7 +183,7 @@ class _Run:
         changes = [
             diff_table(
                 tables[model],
-                read_rows(session, model),
+                read_rows(session, tables[model], self._candidates(model, desired, before)),
                 desired.of(model),
                 self._leaving(tables[model], before),
                 self._foreign(tables[model], before, stored),
@@ -364,6 +364,18 @@ class _Run:
         for model, table in desired.tables.items():
             tables.setdefault(model, table)
         return tables
+
+    def _candidates(
+        self,
+        model: type[SQLModel],
+        desired: Plan,
+        before: dict[type[SQLModel], dict[Key, _Owned]],
+    ) -> set[Key] | None:
+        """The rows a partial changeset may touch: those its records want or had (a
+        complete changeset reads whole tables)."""
+        if self.complete:
+            return None
+        return set(desired.of(model)) | set(before.get(model, {}))
 
     def _leaving(
         self, table: Table, before: dict[type[SQLModel], dict[Key, _Owned]]

@@ -56,8 +56,9 @@ class FileWorld:
 class StoredWorld(FileWorld):
     """The stored records with the changeset's records laid over them (a partial changeset).
 
-    A stored record whose value is unknown (stored before values were kept) counts as
-    present but cannot be read: `get` answers None for it."""
+    A collection's ids are read when a check first asks for one; a stored record is
+    validated only when a check reads it. A stored record whose value is unknown (stored
+    before values were kept) counts as present but cannot be read: `get` answers None."""
 
     def __init__(
         self,
@@ -67,45 +68,43 @@ class StoredWorld(FileWorld):
     ) -> None:
         super().__init__(specs, {})
         self.session, self.changed = session, changed
-        self.loaded: set[str] = set()
-        self.unknown: dict[str, set[str]] = {}
+        self.stored: dict[str, dict[str, Any]] = {}
 
-    def _load(self, collection: str) -> dict[str, BaseModel]:
-        records = self.records.setdefault(collection, {})
-        if collection in self.loaded:
-            return records
-        self.loaded.add(collection)
-        spec = self.specs.get(collection)
-        rows = self.session.execute(
-            select(col(RecordState.record_id), col(RecordState.value)).where(
-                col(RecordState.collection) == collection
+    def _stored(self, collection: str) -> dict[str, Any]:
+        """The collection's stored values (raw) by id, with the changeset laid over them."""
+        found = self.stored.get(collection)
+        if found is None:
+            rows = self.session.execute(
+                select(col(RecordState.record_id), col(RecordState.value)).where(
+                    col(RecordState.collection) == collection
+                )
             )
-        )
-        unknown = self.unknown.setdefault(collection, set())
-        for record_id, value in rows:
-            if value is None or spec is None or spec.storage is None:
-                unknown.add(record_id)
-                continue
-            try:
-                records[record_id] = spec.storage.schema.model_validate(value)
-            except ValidationError:  # stored by an older schema: present, not readable
-                unknown.add(record_id)
-        for (name, record_id), record in self.changed.items():
-            if name != collection:
-                continue
-            unknown.discard(record_id)
-            if record is None:
-                records.pop(record_id, None)
-            else:
-                records[record_id] = record
-        return records
+            found = self.stored[collection] = {rid: value for rid, value in rows}
+            for (name, record_id), record in self.changed.items():
+                if name == collection:
+                    found.pop(record_id, None)
+                    if record is not None:
+                        found[record_id] = record
+        return found
 
     def ids(self, collection: str) -> Set[str]:
-        records = self._load(collection)
-        return records.keys() | self.unknown.get(collection, set())
+        return self._stored(collection).keys()
 
     def get(self, collection: str, record_id: str) -> Any | None:
-        return self._load(collection).get(record_id)
+        value = self._stored(collection).get(record_id)
+        if value is None or isinstance(value, BaseModel):
+            return value
+        spec = self.specs.get(collection)
+        if spec is None or spec.storage is None:
+            return None
+        try:
+            record = spec.storage.schema.model_validate(value)
+        except ValidationError:  # stored by an older schema: present, not readable
+            self._stored(collection)[record_id] = None
+            return None
+        self._stored(collection)[record_id] = record
+        return record
 
     def all(self, collection: str) -> list[BaseModel]:
-        return list(self._load(collection).values())
+        records = (self.get(collection, record_id) for record_id in list(self.ids(collection)))
+        return [record for record in records if record is not None]
