@@ -41,8 +41,11 @@ class Docs:
     """Set when the collection's routes are deprecated (`app.core.deprecation`)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CollectionSpec(Generic[R, P]):
+    """One collection (`eq=False`: a spec is itself, hashed by identity, so a list of specs
+    can key a cache)."""
+
     name: str
     """The URL segment, `/v1/<name>`; also what its citations, reviews, conflicts and
     change-feed entries call its records."""

@@ -1,5 +1,6 @@
 """Version 1 of the API: additive changes only. Routes for every collection of the app."""
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,7 +15,13 @@ Reads = dict[str, tuple[Handler, Handler]]
 
 
 def build_router(collections: Sequence[CollectionSpec[Any, Any]]) -> tuple[APIRouter, Reads]:
-    """The `/v1` routes of `collections`, and their handlers for the fast path."""
+    """The `/v1` routes of `collections`, and their handlers for the fast path. Built once
+    per list of collections: every app of a process serving that list shares them."""
+    return _router(tuple(collections))
+
+
+@functools.cache
+def _router(collections: tuple[CollectionSpec[Any, Any], ...]) -> tuple[APIRouter, Reads]:
     router = APIRouter(prefix="/v1")
     router.include_router(search.router)  # routes are matched in order: the fixed path first
     reads = {spec.name: add_collection_routes(router, spec) for spec in collections}
