@@ -109,8 +109,8 @@ def _attempt(
     except SQLAlchemyError as exc:
         logger.debug("changeset: database error", exc_info=exc)
         raise run.writer_failure(exc) from None
-    if not dry_run and applied.changed:
-        logger.info(
+    if not dry_run and applied.changed:  # (the seed command and start-up print a summary)
+        logger.debug(
             "changeset by %s applied: dataset version %d, %d record changes",
             changeset.author,
             applied.version,
