@@ -440,7 +440,11 @@ def collections(*records: CollectionSpec[Any, Any]) -> tuple[CollectionSpec[Any,
         *records,
         dataclasses.replace(CONFLICTS, list_params=params.conflict_list_params(cited)),
         SOURCES,
-        dataclasses.replace(CHANGES, list_params=params.change_list_params(stored)),
+        dataclasses.replace(
+            CHANGES,
+            list_params=params.change_list_params(stored),
+            build=changes.builder({spec.name for spec in records if spec.single}),
+        ),
     )
 
 

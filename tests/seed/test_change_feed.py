@@ -222,12 +222,16 @@ def test_a_record_stored_in_no_table_is_refused_not_announced(
         assert session.execute(select(func.count()).select_from(Change)).scalar_one() == 0
 
 
-def test_every_announced_record_is_served(seed_copy: Path, fresh_engine: Engine) -> None:
+def test_every_announced_record_is_served_at_its_path(
+    seed_copy: Path, fresh_engine: Engine
+) -> None:
     load(fresh_engine, seed_dir=seed_copy)
     single = {spec.name for spec in COLLECTIONS if spec.single}
+    assert single
     with api(fresh_engine) as client:
-        for change in _feed(client, 0):
-            path = f"/v1/{change['collection']}"
-            if change["collection"] not in single:
-                path += f"/{change['record_id']}"
-            assert client.get(path).status_code == 200, path
+        feed = _feed(client, 0)
+        assert {c["collection"] for c in feed} >= single
+        for change in feed:
+            response = client.get(change["path"])
+            assert response.status_code == 200, change["path"]
+            assert response.json()["id"] == change["record_id"]
