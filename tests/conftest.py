@@ -58,8 +58,8 @@ class DatabaseFactory:
         if not self._schemas:
             return
         admin = create_engine(Settings(database_url=POSTGRES_URL or "").database_url)
-        with admin.begin() as connection:
-            for name in self._schemas:
+        for name in self._schemas:  # one transaction each: all at once exceed the lock table
+            with admin.begin() as connection:
                 connection.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
         admin.dispose()
 
