@@ -35,9 +35,21 @@ def main(argv: list[str] | None = None) -> int:
 
     seed = commands.add_parser("seed", help="load the curated data files (idempotent)")
     seed.add_argument("--dry-run", action="store_true", help="validate and report, change nothing")
+    seed.add_argument(
+        "--sources",
+        type=Path,
+        metavar="DIR",
+        help="folder of the source documents: every quote is checked against them first "
+        "(default: CICA_SOURCES_DIR; without either, quotes are not checked)",
+    )
 
     check = commands.add_parser("check-sources", help="check every quote against the documents")
-    check.add_argument("directory", nargs="?", type=Path, help="folder of the source documents")
+    check.add_argument(
+        "directory",
+        nargs="?",
+        type=Path,
+        help="folder of the source documents (default: CICA_SOURCES_DIR)",
+    )
 
     args = parser.parse_args(argv)
     configure_logging("info")
@@ -52,12 +64,29 @@ def _migrate(_args: argparse.Namespace) -> int:
     return 0
 
 
+NO_DOCUMENTS = "no source documents (set CICA_SOURCES_DIR or pass --sources DIR)"
+
+
+def _documents(given: Path | None) -> Path | None:
+    """The folder of source documents: the argument, else `CICA_SOURCES_DIR`."""
+    return given if given is not None else get_settings().sources_dir
+
+
 def _seed(args: argparse.Namespace) -> int:
     from seed.errors import SeedError
     from seed.loader import load
 
+    documents = _documents(args.sources)
+    if documents is not None and not documents.is_dir():
+        print(f"no such directory of source documents: {documents}", file=sys.stderr)
+        return 2
     engine = build_engine(get_settings())
     try:
+        if documents is None:
+            print(f"quotes not checked: {NO_DOCUMENTS}")
+        elif problems := _quote_problems(documents):
+            print(f"seed failed, nothing changed: {problems} problems with quotes", file=sys.stderr)
+            return 1
         report = load(engine, dry_run=args.dry_run)
     except SeedError as exc:
         print(f"seed failed, nothing changed: {exc}", file=sys.stderr)
@@ -69,25 +98,39 @@ def _seed(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from seed.check import check_sources
     from seed.errors import SeedError
 
-    directory = args.directory or get_settings().sources_dir
-    if directory is None or not directory.is_dir():
-        print(f"no such directory of source documents: {directory}", file=sys.stderr)
+    documents = _documents(args.directory)
+    if documents is None:
+        print(
+            "no source documents given: pass their folder (cica-api check-sources DIR) "
+            "or set CICA_SOURCES_DIR",
+            file=sys.stderr,
+        )
+        return 2
+    if not documents.is_dir():
+        print(f"no such directory of source documents: {documents}", file=sys.stderr)
         return 2
     try:
-        result = check_sources(directory)
+        return 1 if _quote_problems(documents) else 0
     except SeedError as exc:
         print(f"invalid data file: {exc}", file=sys.stderr)
         return 1
+
+
+def _quote_problems(directory: Path) -> int:
+    """Checks every quote against its document, prints each problem (file, record, quote)
+    and a summary line, and returns the number of problems."""
+    from seed.check import check_sources
+
+    result = check_sources(directory)
     for problem in result.problems:
         print(problem, file=sys.stderr)
     print(
         f"{result.checked} quotes checked against {result.documents} documents, "
         f"{len(result.problems)} problems"
     )
-    return 0 if result.ok else 1
+    return len(result.problems)
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -2,6 +2,7 @@
 seeded dataset, which the OpenAPI document shows as response examples.
 
     python -m scripts.openapi_examples        # after changing a route or the seed data
+    python -m scripts.openapi_accept          # the same, then `openapi/v1.json` too
 
 Each operation is called the way its documentation says: path and required parameters at
 their documented examples (and `limit=2` on lists) for the 200, then one request per error
@@ -10,6 +11,11 @@ whose snapshot fails; 503: one not loaded yet). A declared client error no reque
 produces is reported, and the command fails: the document would promise something the API
 never does. `tests/test_openapi.py`
 calls `collect` again and compares.
+
+Values that change with every seeding (`VOLATILE`: timestamps, checksums, request ids)
+keep their committed example wherever the answer they belong to is otherwise the same
+(`keep_unchanged`), so regenerating after a one-record fix rewrites only what that fix
+changed.
 """
 
 import json
@@ -152,6 +158,21 @@ def normalized(value: Any) -> Any:
     return value
 
 
+def keep_unchanged(old: Any, new: Any) -> Any:
+    """`new`, keeping `old` wherever the two differ only in volatile values.
+
+    An object or list that shows the same thing keeps its committed form whole; one that
+    changed is compared member by member, so a changed record gets its new values (its new
+    `updated_at` included) while its unchanged neighbours keep theirs."""
+    if normalized(old) == normalized(new):
+        return old
+    if isinstance(old, dict) and isinstance(new, dict):
+        return {k: keep_unchanged(old[k], v) if k in old else v for k, v in new.items()}
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        return [keep_unchanged(o, n) for o, n in zip(old, new, strict=True)]
+    return new
+
+
 class _BrokenSnapshot:
     def __getattr__(self, name: str) -> Any:
         raise RuntimeError("a snapshot that fails on purpose")
@@ -180,7 +201,9 @@ def example_clients(settings: Settings) -> Iterator[dict[str, TestClient]]:
 def main() -> None:
     logging.disable(logging.ERROR)  # the 500 examples log their (deliberate) failures
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(database_url=f"sqlite:///{Path(folder) / 'examples.db'}")
+        settings = Settings(
+            database_url=f"sqlite:///{Path(folder) / 'examples.db'}", access_log=False
+        )
         engine = build_engine(settings)
         upgrade_to_head(engine)
         load(engine)
@@ -188,10 +211,11 @@ def main() -> None:
         with example_clients(settings) as clients:
             found, missing = collect(clients)
     old = json.loads(EXAMPLES_FILE.read_text(encoding="utf-8")) if EXAMPLES_FILE.exists() else None
-    if old is not None and normalized(old) == normalized(found):
+    kept = found if old is None else keep_unchanged(old, found)
+    if kept == old:
         print(f"{EXAMPLES_FILE} is current (only timestamps and checksums differ)", file=sys.stderr)
     else:
-        text = json.dumps(found, ensure_ascii=False, indent=1) + "\n"
+        text = json.dumps(kept, ensure_ascii=False, indent=1) + "\n"
         EXAMPLES_FILE.write_text(text, encoding="utf-8")
         print(f"wrote {EXAMPLES_FILE} ({len(text.encode())} bytes)", file=sys.stderr)
     if missing:

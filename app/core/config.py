@@ -42,7 +42,8 @@ class Settings(BaseSettings):
     )
     sources_dir: Path | None = Field(
         default=None,
-        description="Directory of the source documents, for `check-sources` without an argument.",
+        description="Directory of the source documents (the project's `../shared/seeds`): "
+        "`seed` and `check-sources` check every quote against them.",
     )
     log_level: str = Field(default="info", description="uvicorn / application log level.")
     cache_max_bytes: int = Field(
