@@ -24,6 +24,9 @@ from seed.loader import load
 # Access lines are flushed 100 ms after a request, often after pytest stopped capturing
 # that test's output; tests/test_logging.py turns them on where they are the subject.
 os.environ.setdefault("CICA_ACCESS_LOG", "false")
+# The suite sends thousands of requests from one address: rate limits are off here and on
+# in tests/keys/, which are about them (and in tests that start `serve` with a clean env).
+os.environ.setdefault("CICA_RATE_LIMITS", "false")
 POSTGRES_URL = os.environ.get("CICA_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
 SOURCES_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
