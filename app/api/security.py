@@ -42,7 +42,7 @@ def require_write(
         raise Unauthorized(
             "This operation needs an API key with the `write` scope: send "
             "`Authorization: Bearer cica_...`.",
-            headers={"WWW-Authenticate": 'Bearer realm="cica"'},
+            headers={"WWW-Authenticate": 'Bearer realm="cica"', "Cache-Control": "no-store"},
         )
     if not principal.may_write:
         raise Forbidden(
