@@ -35,7 +35,8 @@ class Settings(BaseSettings):
     trusted_proxies: str = Field(
         default="",
         description="Comma-separated addresses of proxies whose `X-Forwarded-For`/`-Proto` "
-        "uvicorn trusts for the client address and scheme in logs; empty trusts none.",
+        "uvicorn trusts for the client address (logs, rate limits) and scheme; empty trusts "
+        "none.",
     )
     seed_empty: bool = Field(
         default=True, description="Seed an empty database at start-up (`serve --no-seed`)."
