@@ -93,15 +93,37 @@ class KeyRing:
     def __init__(self) -> None:
         self.keys: dict[str, KnownKey] = {}
         self.loaded = False
+        self._verified: dict[bytes, str] = {}
+        """`Authorization` values whose secret was verified -> public id. Only values that
+        verified get in (at most a few per key), and it is emptied at every poll."""
 
     def replace(self, keys: Iterable[KnownKey]) -> None:
         self.keys = {key.principal.public_id: key for key in keys}
+        self._verified = {}
         self.loaded = True
 
     def authenticate(self, authorization: bytes, now: float | None = None) -> Principal:
         """The principal a `Bearer` key names; `Unauthorized` if the header is malformed or
         the key unknown, revoked or expired. Whether a key was revoked or expired is told
         only to a caller who sent its secret."""
+        public_id = self._verified.get(authorization)
+        if public_id is None:
+            public_id = self._verify(authorization)
+            if len(self._verified) < 4 * len(self.keys) + 16:
+                self._verified[authorization] = public_id
+        known = self.keys[public_id]
+        if known.revoked:
+            raise _refused(f"The API key {known.principal.name!r} was revoked.")
+        if known.expires_at is not None and known.expires_at <= (now or time.time()):
+            expired = dt.datetime.fromtimestamp(known.expires_at, dt.UTC)
+            raise _refused(
+                f"The API key {known.principal.name!r} expired at "
+                f"{expired.isoformat().replace('+00:00', 'Z')}."
+            )
+        return known.principal
+
+    def _verify(self, authorization: bytes) -> str:
+        """The public id of a well-formed key whose secret matches its stored hash."""
         scheme, _, token = authorization.strip().partition(b" ")
         match = KEY_PATTERN.fullmatch(token.strip()) if scheme.lower() == b"bearer" else None
         if match is None:
@@ -113,15 +135,7 @@ class KeyRing:
         digest = bytes.fromhex(hash_secret(public_id, secret))
         if known is None or not hmac.compare_digest(digest, known.digest):
             raise _refused("Unknown API key.")
-        if known.revoked:
-            raise _refused(f"The API key {known.principal.name!r} was revoked.")
-        if known.expires_at is not None and known.expires_at <= (now or time.time()):
-            expired = dt.datetime.fromtimestamp(known.expires_at, dt.UTC)
-            raise _refused(
-                f"The API key {known.principal.name!r} expired at "
-                f"{expired.isoformat().replace('+00:00', 'Z')}."
-            )
-        return known.principal
+        return public_id
 
 
 class KeyPoller:
