@@ -61,8 +61,10 @@ class DatabaseFactory:
         if not self._schemas:
             return
         admin = create_engine(Settings(database_url=POSTGRES_URL or "").database_url)
-        with admin.begin() as connection:
-            for name in self._schemas:
+        # One transaction per schema: dropping them all in one takes a lock per table of
+        # every schema at once, past max_locks_per_transaction ("out of shared memory").
+        for name in self._schemas:
+            with admin.begin() as connection:
                 connection.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
         admin.dispose()
 
