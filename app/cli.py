@@ -1,9 +1,10 @@
-"""`cica-api`: serve, migrate, seed and check the dataset's citations."""
+"""`cica-api`: serve, migrate, seed, check the dataset's citations, and manage API keys."""
 
 import argparse
 import sys
 from pathlib import Path
 
+from app import keys_cli
 from app.core.config import get_settings
 from app.core.db import build_engine
 from app.core.logging import configure as configure_logging
@@ -51,9 +52,17 @@ def main(argv: list[str] | None = None) -> int:
         help="folder of the source documents (default: CICA_SOURCES_DIR)",
     )
 
+    keys_cli.add_parser(commands)
+
     args = parser.parse_args(argv)
     configure_logging("info")
-    handler = {"serve": _serve, "migrate": _migrate, "seed": _seed, "check-sources": _check}
+    handler = {
+        "serve": _serve,
+        "migrate": _migrate,
+        "seed": _seed,
+        "check-sources": _check,
+        "keys": keys_cli.run,
+    }
     return handler[args.command](args)
 
 

@@ -24,6 +24,9 @@ from seed.loader import load
 # Access lines are flushed 100 ms after a request, often after pytest stopped capturing
 # that test's output; tests/test_logging.py turns them on where they are the subject.
 os.environ.setdefault("CICA_ACCESS_LOG", "false")
+# The suite sends thousands of requests from one address: rate limits are off here and on
+# in tests/keys/, which are about them (and in tests that start `serve` with a clean env).
+os.environ.setdefault("CICA_RATE_LIMITS", "false")
 POSTGRES_URL = os.environ.get("CICA_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
 SOURCES_DIR = Path(
@@ -62,8 +65,10 @@ class DatabaseFactory:
         if not self._schemas:
             return
         admin = create_engine(Settings(database_url=POSTGRES_URL or "").database_url)
-        with admin.begin() as connection:
-            for name in self._schemas:
+        # One transaction per schema: dropping them all in one takes a lock per table of
+        # every schema at once, past max_locks_per_transaction ("out of shared memory").
+        for name in self._schemas:
+            with admin.begin() as connection:
                 connection.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
         admin.dispose()
 

@@ -163,6 +163,9 @@ def app_server(name: str, database_url: str, *, cache: bool) -> Server:
         "CICA_DATABASE_URL": database_url,
         "CICA_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "CICA_LOG_LEVEL": "warning",
+        # One load generator on one address would be a client over its quota; the
+        # rate-limit scenarios (scripts.bench_rate_limits) turn limits on themselves.
+        "CICA_RATE_LIMITS": "false",
     }
     if not cache:
         env["CICA_CACHE_MAX_BYTES"] = "0"
