@@ -16,7 +16,10 @@ from app.api.representation import Site
 from app.api.v1 import build_router
 from app.api.v1.exports import ExportStore
 from app.api.v1.search import search_route
+from app.core.api_keys import KeyPoller, KeyRing
 from app.core.cache import CachingMiddleware, ResponseCache
+from app.core.caller import CallerMiddleware
+from app.core.caller_metrics import CallerCollector
 from app.core.config import Settings, get_settings
 from app.core.db import build_engine
 from app.core.edge import EdgeMiddleware
@@ -31,6 +34,7 @@ from app.core.metrics import (
     RouteTemplates,
     build_registry,
 )
+from app.core.rate_limit import RateLimiter, RedisLeases, policies_from
 from app.core.read_model import Maintainer, ReadModel
 from app.registry import COLLECTIONS
 from app.spec import CollectionSpec
@@ -77,6 +81,8 @@ def create_app(
     """The app serving `collections` (the registry's, unless a test gives its own)."""
     settings = settings or get_settings()
     read_model = ReadModel()
+    keys = KeyRing()
+    limiter = _rate_limiter(settings)
     build = __version__
 
     @asynccontextmanager
@@ -99,8 +105,19 @@ def create_app(
         if app.state.metrics is not None:
             app.state.metrics.start()
         await maintainer.start()
+        key_poller = KeyPoller(
+            app.state.engine,
+            keys,
+            poll_seconds=settings.version_poll_seconds,
+            timeout=settings.db_timeout,
+            ready=lambda: maintainer.prepared,
+        )
+        await key_poller.start()
         yield
+        await key_poller.stop()
         await maintainer.stop()
+        if limiter is not None:
+            await limiter.close()
         if app.state.metrics is not None:
             app.state.metrics.stop()
         if access_log is not None:
@@ -123,6 +140,8 @@ def create_app(
     app.state.settings = settings
     app.state.collections = tuple(collections)
     app.state.read_model = read_model
+    app.state.keys = keys
+    app.state.rate_limiter = limiter
     app.state.site = Site(settings.public_url, f"{build}|{settings.public_url}")
     app.state.exports = ExportStore(collections)
     request_metrics = RequestMetrics() if settings.metrics else None
@@ -146,8 +165,8 @@ def create_app(
     router, reads = build_router(collections)
     app.include_router(router)
     # In front of FastAPI, outermost first: the edge (request id, CORS, metrics, access log),
-    # the 500 guard, the optional cache, HTTP semantics, the fast path for the hot reads;
-    # then FastAPI.
+    # the 500 guard, keys and rate limits, the optional cache, HTTP semantics, the fast path
+    # for the hot reads; then FastAPI.
     inner: ASGIApp = HttpSemanticsMiddleware(
         FastReads(
             app.fastapi_call,
@@ -162,13 +181,27 @@ def create_app(
         read_model.listeners.append(cache.clear)
         app.state.response_cache = cache
         inner = CachingMiddleware(inner, cache=cache, version=lambda: read_model.generation)
+    caller = CallerMiddleware(inner, keys=keys, limiter=limiter)
+    if app.state.metrics is not None:
+        app.state.metrics.registry.register(CallerCollector(caller, limiter))
     app.front = EdgeMiddleware(
-        UnhandledErrorMiddleware(inner),
+        UnhandledErrorMiddleware(caller),
         routes=RouteTemplates(lambda: app.router.routes),
         metrics=request_metrics,
         access_log=access_log,
     )
     return app
+
+
+def _rate_limiter(settings: Settings) -> RateLimiter | None:
+    if not settings.rate_limits:
+        return None
+    store = None
+    if settings.redis_url:
+        store = RedisLeases(
+            settings.redis_url, prefix=settings.redis_prefix, timeout=settings.redis_timeout
+        )
+    return RateLimiter(policies_from(settings), store=store)
 
 
 class CicaApp(FastAPI):

@@ -39,6 +39,10 @@ class Dataset:
     def sources(self) -> list[Any]:
         return self.records.get("sources", [])
 
+    @property
+    def conflicts(self) -> list[Any]:
+        return self.records.get("conflicts", [])
+
 
 @dataclass(frozen=True)
 class CitedItem:

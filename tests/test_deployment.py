@@ -183,3 +183,13 @@ def test_proxy_gives_each_response_its_own_request_id(proxy: httpx.Client) -> No
     assert made[0] != made[1] and all(
         re.fullmatch(r"[A-Za-z0-9._:@+=/-]{1,128}", m) for m in made
     ), made
+
+
+def test_proxy_passes_every_request_with_a_key_to_the_app(proxy: httpx.Client) -> None:
+    """The app checks a key and counts its quota: a cached copy must never answer it (a
+    made-up key gets the app's 401, not the cached 200), nor be stored."""
+    cached = [proxy.get("/v1/observers") for _ in range(2)]
+    assert _status(cached[1]) == "HIT"
+    keyed = proxy.get("/v1/observers", headers={"Authorization": "Bearer cica_" + "0" * 12 + "_x"})
+    assert (keyed.status_code, _status(keyed)) == (401, "BYPASS")
+    assert _status(proxy.get("/v1/observers")) == "HIT"

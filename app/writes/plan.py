@@ -152,12 +152,23 @@ def record_error(file: str, record_id: str, error: RecordError) -> ChangesetErro
     return ChangesetError(file, label(record_id, error.item), error.field, error.message)
 
 
-def plan(
-    records: Iterable[tuple[CollectionSpec[Any, Any], BaseModel]],
-) -> Plan:
+RecordRows = tuple[RecordKey, list[tuple[Table, Values, Origin]]]
+"""A record and the rows it wants."""
+
+
+def rows_of(records: Iterable[tuple[CollectionSpec[Any, Any], BaseModel]]) -> list[RecordRows]:
+    """Each record's rows: a record its collection cannot store (a code ISO does not
+    assign) fails here, before any check that reads other records."""
+    return [
+        ((spec.name, str(getattr(record, "id"))), list(record_rows(spec, record)))  # noqa: B009
+        for spec, record in records
+    ]
+
+
+def plan(records: Iterable[RecordRows]) -> Plan:
+    """The rows of every record together, each natural key once (see `Plan.add`)."""
     desired = Plan()
-    for spec, record in records:
-        owner = (spec.name, str(getattr(record, "id")))  # noqa: B009
-        for table, values, origin in record_rows(spec, record):
+    for owner, rows in records:
+        for table, values, origin in rows:
             desired.add(table, values, origin, owner)
     return desired

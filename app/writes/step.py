@@ -43,6 +43,7 @@ from app.writes.plan import (
     plan,
     record_error,
     record_rows,
+    rows_of,
 )
 from app.writes.rows import (
     DATABASE,
@@ -174,8 +175,9 @@ class _Run:
             if self.complete
             else StoredWorld(session, self.specs, after)
         )
+        wanted = rows_of((self.specs[c], v) for (c, _), v in after.items() if v is not None)
         self._check(after, world)
-        desired = plan((self.specs[c], v) for (c, _), v in after.items() if v is not None)
+        desired = plan(wanted)
         before = self._before(stored, after)
         if not self.complete:
             self._check_shared(desired)
