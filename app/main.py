@@ -37,6 +37,7 @@ from app.core.metrics import (
 from app.core.rate_limit import RateLimiter, RedisLeases, policies_from
 from app.core.read_model import Maintainer, ReadModel
 from app.registry import COLLECTIONS
+from app.services.api_keys import known_keys
 from app.spec import CollectionSpec
 
 DESCRIPTION = """
@@ -111,6 +112,7 @@ def create_app(
             poll_seconds=settings.version_poll_seconds,
             timeout=settings.db_timeout,
             ready=lambda: maintainer.prepared,
+            load=known_keys,
         )
         await key_poller.start()
         yield
