@@ -110,6 +110,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         docs_url=None,
         redoc_url=None,
     )
+    # A trailing-slash redirect is sent by the 404 handler, from CICA_PUBLIC_URL
+    # (app.core.errors.slash_redirect); Starlette's own takes its Location from `Host`.
+    app.router.redirect_slashes = False
     app.state.settings = settings
     app.state.read_model = read_model
     app.state.site = Site(settings.public_url, f"{build}|{settings.public_url}")

@@ -8,6 +8,7 @@ from app.core.errors import NotFound, error_responses, problem_response
 from app.core.formats import render_json
 from app.core.metrics import MetricsExport
 from app.core.read_model import DatabaseTimeout, Maintainer, ReadModel, schema_is_current
+from app.core.request_headers import request_headers
 
 router = APIRouter(tags=["operations"])
 NO_STORE = {"Cache-Control": "no-store"}
@@ -88,5 +89,5 @@ async def metrics(request: Request) -> Response:
     export: MetricsExport | None = request.app.state.metrics
     if export is None or not export.on_api_port:
         raise NotFound("Metrics are not served on this port.")
-    body, content_type = export.render(request.headers.get("accept"))
+    body, content_type = export.render(request_headers(request.scope).accept)
     return Response(body, headers={**NO_STORE, "Content-Type": content_type})
