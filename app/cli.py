@@ -104,7 +104,6 @@ def _serve(args: argparse.Namespace) -> int:
     if "CICA_PUBLIC_URL" not in os.environ:
         host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
         os.environ["CICA_PUBLIC_URL"] = f"http://{host}:{args.port}"
-    os.environ.setdefault("CICA_METRICS_HOST", args.host)
     get_settings.cache_clear()
     settings = get_settings()
     proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]

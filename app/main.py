@@ -128,7 +128,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             build=build,
         )
         app.state.metrics = MetricsExport(
-            build_registry(collector), host=settings.metrics_host, port=settings.metrics_port
+            build_registry(collector),
+            host=settings.metrics_host,
+            port=None if settings.metrics_on_api_port else settings.metrics_port,
         )
     access_log = AccessLog() if settings.access_log else None
     install_error_handlers(app)

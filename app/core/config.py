@@ -62,16 +62,22 @@ class Settings(BaseSettings):
         "independent of `log_level`.",
     )
     metrics: bool = Field(default=True, description="Export Prometheus metrics (`on`/`off`).")
-    metrics_port: int | None = Field(
-        default=None,
+    metrics_port: int = Field(
+        default=9300,
         ge=0,
         le=65535,
-        description="Serve the metrics on this port instead of at `/metrics` on the API's port; "
-        "each worker takes the first free port from here upwards.",
+        description="The metrics' own port, on `CICA_METRICS_HOST`; each worker takes the "
+        "first free port from here upwards (0: any free port).",
     )
     metrics_host: str = Field(
         default="127.0.0.1",
-        description="Address the metrics port binds (`serve` sets it to its `--host`).",
+        description="Address the metrics port binds: loopback, so only this machine's "
+        "scraper reads them; `0.0.0.0` to let a scraper elsewhere in.",
+    )
+    metrics_on_api_port: bool = Field(
+        default=False,
+        description="Serve the metrics at `/metrics` on the API's port instead of a port of "
+        "their own (off: `/metrics` on the API's port is a 404). Never sent with CORS.",
     )
 
     @field_validator("database_url")

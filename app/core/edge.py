@@ -91,10 +91,8 @@ class EdgeMiddleware:
         if request_id is None or _VALID_ID.fullmatch(request_id) is None:
             request_id = new_request_id()
         state["request_id"] = request_id.decode()
-        if scope["path"] == METRICS_PATH:
-            extra: tuple[tuple[bytes, bytes], ...] = (*SECURITY_HEADERS, (REQUEST_ID, request_id))
-        else:
-            extra = (*EDGE_HEADERS, (REQUEST_ID, request_id))
+        cors = scope["path"] != METRICS_PATH
+        extra = (*(EDGE_HEADERS if cors else SECURITY_HEADERS), (REQUEST_ID, request_id))
         problem = headers.problem or _query_problem(scope["query_string"])
         if problem is not None:
             await _send_bad_request(send, scope, problem, extra)
@@ -103,6 +101,7 @@ class EdgeMiddleware:
             return
         if (
             scope["method"] == "OPTIONS"
+            and cors
             and headers.origin is not None
             and headers.cors_method is not None
         ):
