@@ -1,5 +1,6 @@
 """Application factory: metadata, middleware, routers, error handlers, lifespan."""
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -33,6 +34,8 @@ from app.core.metrics import (
 )
 from app.core.read_model import Maintainer, ReadModel
 from app.registry import COLLECTIONS
+
+logger = logging.getLogger("app")
 
 DESCRIPTION = """
 Reference data about the **Conference on Interaction and Confidence Building Measures in
@@ -89,6 +92,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         if app.state.metrics is not None:
             app.state.metrics.start()
         await maintainer.start()
+        logger.info("serving the CICA Data API; documentation at %s/docs", settings.public_url)
         yield
         await maintainer.stop()
         if app.state.metrics is not None:

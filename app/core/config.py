@@ -37,6 +37,12 @@ class Settings(BaseSettings):
         description="Comma-separated addresses of proxies whose `X-Forwarded-For`/`-Proto` "
         "uvicorn trusts for the client address and scheme in logs; empty trusts none.",
     )
+    max_connections: int = Field(
+        default=1000,
+        ge=2,
+        description="Open connections per worker (uvicorn's `limit_concurrency`): past it the "
+        "connection idle longest is closed, or, when every one is busy, the new one gets a 503.",
+    )
     seed_empty: bool = Field(
         default=True, description="Seed an empty database at start-up (`serve --no-seed`)."
     )
