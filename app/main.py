@@ -110,6 +110,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         openapi_tags=_tags(),
         lifespan=lifespan,
         license_info={"name": "MIT", "identifier": "MIT"},
+        contact={"name": "Report a wrong fact or a problem", "url": settings.contact_url},
+        servers=[{"url": settings.public_url, "description": "This deployment"}],
         # Served from installed assets under a Content-Security-Policy (app.api.docs).
         docs_url=None,
         redoc_url=None,

@@ -32,6 +32,11 @@ class Settings(BaseSettings):
         description="Base of every absolute URL in bodies and `Link` headers; request headers "
         "(`Host`, `X-Forwarded-*`, `Forwarded`) never shape them.",
     )
+    contact_url: str = Field(
+        default="https://cica-data-api.example/issues",
+        description="Where users report a wrong fact or a problem (an issue tracker or a "
+        "form): the OpenAPI document's `info.contact`.",
+    )
     trusted_proxies: str = Field(
         default="",
         description="Comma-separated addresses of proxies whose `X-Forwarded-For`/`-Proto` "
