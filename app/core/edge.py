@@ -1,11 +1,17 @@
-"""The outermost layer: request ids, CORS, security headers and observation, on every
-response.
+"""The outermost layer: the one reading of the request's headers, request ids, CORS,
+security headers and observation, on every response.
+
+It reads the headers once (`app.core.request_headers`) and keeps that reading in
+`scope["state"]` for every layer behind it; a request whose header section cannot be read
+as one (a repeated `Host`, `Origin`, `X-Request-ID`, ...) or that carries more than
+`MAX_QUERY_PARAMETERS` query parameters is answered 400 here, before any other work.
 
 Every response, cache hits and 500s included, carries the request's id (the client's own
 `X-Request-ID` when it is short and plain, else a new one) and the same CORS headers: the
 API is public and read by browsers from any origin without credentials, so the headers
 never depend on `Origin` and no `Vary: Origin` is needed. Preflight requests are answered
-here. Written by hand because the general-purpose middlewares (asgi-correlation-id,
+here. `/metrics` (when an operator serves it on this port) gets no CORS headers: no web
+page may read it. Written by hand because the general-purpose middlewares (asgi-correlation-id,
 Starlette's CORSMiddleware) cost more per request than a cache hit itself; see docs/performance.md.
 
 Every response, whatever answered it (a cache hit, the fast path, FastAPI, the 500 guard,
