@@ -14,11 +14,12 @@ one value (`Host`, `If-Modified-Since`, `Origin`, `X-Request-ID`,
 `problem` and the edge answers 400. So does a `Host` missing from an HTTP/1.1 request
 (RFC 9112 section 3.2).
 
-To read another header, add a field to `RequestHeaders` and its name to `_LISTS` or
-`_SINGLES`; `read_headers` is the only code that reads `scope["headers"]` for them.
+To read another header, add a field to `RequestHeaders` (before `problem`) and its name to
+`_LISTS` or `_SINGLES`; `read_headers` is the only code that reads `scope["headers"]` for
+them.
 """
 
-from typing import Final, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from starlette.types import Scope
 
@@ -46,64 +47,56 @@ class RequestHeaders(NamedTuple):
     """Why the request's header section is refused (a 400), or None."""
 
 
-# Field name -> position in RequestHeaders. Lists are combined, singles may come once.
+# Field name -> position in RequestHeaders: the list fields first (combined), then the
+# fields that may come once.
 _FIELDS: Final = RequestHeaders._fields
-_LISTS: Final = {
-    b"accept": _FIELDS.index("accept"),
-    b"accept-language": _FIELDS.index("accept_language"),
-    b"accept-encoding": _FIELDS.index("accept_encoding"),
-    b"if-none-match": _FIELDS.index("if_none_match"),
-    b"access-control-request-headers": _FIELDS.index("cors_headers"),
-}
-_SINGLES: Final = {
-    b"host": _FIELDS.index("host"),
-    b"if-modified-since": _FIELDS.index("if_modified_since"),
-    b"origin": _FIELDS.index("origin"),
-    b"x-request-id": _FIELDS.index("request_id"),
-    b"access-control-request-method": _FIELDS.index("cors_method"),
-}
-_READ: Final = {**{name: True for name in _LISTS}, **{name: False for name in _SINGLES}}
-_TEXT: Final = frozenset(
-    _FIELDS.index(name) for name in ("accept", "accept_language", "accept_encoding")
+_LISTS: Final = (
+    (b"accept", "accept"),
+    (b"accept-language", "accept_language"),
+    (b"accept-encoding", "accept_encoding"),
+    (b"if-none-match", "if_none_match"),
+    (b"access-control-request-headers", "cors_headers"),
 )
+_SINGLES: Final = (
+    (b"host", "host"),
+    (b"if-modified-since", "if_modified_since"),
+    (b"origin", "origin"),
+    (b"x-request-id", "request_id"),
+    (b"access-control-request-method", "cors_method"),
+)
+_POSITION: Final = {name: _FIELDS.index(field) for name, field in _LISTS + _SINGLES}
+_COMBINED: Final = frozenset(_FIELDS.index(field) for _, field in _LISTS)
+_TEXT: Final = tuple(_FIELDS.index(f) for f in ("accept", "accept_language", "accept_encoding"))
 _HOST: Final = _FIELDS.index("host")
-_EMPTY: Final = RequestHeaders()
+_PROBLEM: Final = _FIELDS.index("problem")
+_EMPTY: Final = (None,) * len(_FIELDS)
+_new = tuple.__new__
 
 
 def read_headers(scope: Scope) -> RequestHeaders:
     """The reading of `scope`'s headers (see the module's docstring)."""
-    found: dict[bytes, bytes] | None = None
-    problem = refused = None
+    values: list[Any] = list(_EMPTY)
+    refused = None
     for name, value in scope["headers"]:
-        combined = _READ.get(name)
-        if combined is None:
+        position = _POSITION.get(name)
+        if position is None:
             continue
-        if found is None:
-            found = {name: value}
-            continue
-        earlier = found.get(name)
+        earlier = values[position]
         if earlier is None:
-            found[name] = value
-        elif combined:
-            found[name] = earlier + b", " + value
-        elif problem is None:
-            problem = f"The {name.decode().title()} header may be sent only once."
+            values[position] = value
+        elif position in _COMBINED:
+            values[position] = earlier + b", " + value
+        elif refused is None:
             refused = name
-    if found is None:
-        values: list[str | bytes | None] = list(_EMPTY)
-    else:
-        values = [None] * len(_FIELDS)
-        for name, value in found.items():
-            position = _LISTS.get(name)
-            if position is None:
-                position = _SINGLES[name]
-            values[position] = value.decode("latin-1") if position in _TEXT else value
-        if refused is not None:  # neither line is used: no request id, no origin, ...
-            values[_SINGLES[refused]] = None
-    if values[_HOST] is None and problem is None and scope.get("http_version") == "1.1":
-        problem = "An HTTP/1.1 request must carry a Host header."
-    values[-1] = problem
-    return RequestHeaders(*values)  # type: ignore[arg-type]
+    for position in _TEXT:
+        if values[position] is not None:
+            values[position] = values[position].decode("latin-1")
+    if refused is not None:  # neither line is used: no request id, no origin, ...
+        values[_POSITION[refused]] = None
+        values[_PROBLEM] = f"The {refused.decode().title()} header may be sent only once."
+    elif values[_HOST] is None and scope.get("http_version") == "1.1":
+        values[_PROBLEM] = "An HTTP/1.1 request must carry a Host header."
+    return _new(RequestHeaders, values)  # type: ignore[no-any-return]
 
 
 def request_headers(scope: Scope) -> RequestHeaders:
