@@ -96,7 +96,7 @@ def read_headers(scope: Scope) -> RequestHeaders:
         values[_PROBLEM] = f"The {refused.decode().title()} header may be sent only once."
     elif values[_HOST] is None and scope.get("http_version") == "1.1":
         values[_PROBLEM] = "An HTTP/1.1 request must carry a Host header."
-    return _new(RequestHeaders, values)  # type: ignore[no-any-return]
+    return _new(RequestHeaders, values)
 
 
 def request_headers(scope: Scope) -> RequestHeaders:
