@@ -1,4 +1,4 @@
-"""`cica-api`: serve, migrate, seed and check the dataset's citations."""
+"""`cica-api`: serve, migrate, seed, check the dataset's citations, and manage API keys."""
 
 import argparse
 import sys
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
+from app import keys_cli
 from app.core.config import get_settings
 from app.core.database_check import DatabaseProblem, check_database, describe, parse
 from app.core.db import build_engine
@@ -93,13 +94,33 @@ def main(argv: list[str] | None = None) -> int:
 
     seed = commands.add_parser("seed", help="load the curated data files (idempotent)")
     seed.add_argument("--dry-run", action="store_true", help="validate and report, change nothing")
+    seed.add_argument(
+        "--sources",
+        type=Path,
+        metavar="DIR",
+        help="folder of the source documents: every quote is checked against them first "
+        "(default: CICA_SOURCES_DIR; without either, quotes are not checked)",
+    )
 
     check = commands.add_parser("check-sources", help="check every quote against the documents")
-    check.add_argument("directory", nargs="?", type=Path, help="folder of the source documents")
+    check.add_argument(
+        "directory",
+        nargs="?",
+        type=Path,
+        help="folder of the source documents (default: CICA_SOURCES_DIR)",
+    )
+
+    keys_cli.add_parser(commands)
 
     args = parser.parse_args(argv)
     configure_logging("info")
-    handler = {"serve": _serve, "migrate": _migrate, "seed": _seed, "check-sources": _check}
+    handler = {
+        "serve": _serve,
+        "migrate": _migrate,
+        "seed": _seed,
+        "check-sources": _check,
+        "keys": keys_cli.run,
+    }
     return _operator_errors(args.command, handler[args.command], args)
 
 
@@ -108,6 +129,8 @@ def _operator_errors(
 ) -> int:
     """Run a subcommand; a setting that cannot work is one line on stderr and exit 2."""
     try:
+        if command != "check-sources":  # every other command opens the database
+            parse(get_settings().database_url)
         return handler(args)
     except ValidationError as exc:
         for error in exc.errors():
@@ -138,12 +161,29 @@ def _migrate(_args: argparse.Namespace) -> int:
     return 0
 
 
+NO_DOCUMENTS = "no source documents (set CICA_SOURCES_DIR or pass --sources DIR)"
+
+
+def _documents(given: Path | None) -> Path | None:
+    """The folder of source documents: the argument, else `CICA_SOURCES_DIR`."""
+    return given if given is not None else get_settings().sources_dir
+
+
 def _seed(args: argparse.Namespace) -> int:
     from seed.errors import SeedError
     from seed.loader import load
 
+    documents = _documents(args.sources)
+    if documents is not None and not documents.is_dir():
+        print(f"no such directory of source documents: {documents}", file=sys.stderr)
+        return 2
     engine = _checked_engine()
     try:
+        if documents is None:
+            print(f"quotes not checked: {NO_DOCUMENTS}")
+        elif problems := _quote_problems(documents):
+            print(f"seed failed, nothing changed: {problems} problems with quotes", file=sys.stderr)
+            return 1
         report = load(engine, dry_run=args.dry_run)
     except SeedError as exc:
         print(f"seed failed, nothing changed: {exc}", file=sys.stderr)
@@ -155,25 +195,39 @@ def _seed(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from seed.check import check_sources
     from seed.errors import SeedError
 
-    directory = args.directory or get_settings().sources_dir
-    if directory is None or not directory.is_dir():
-        print(f"no such directory of source documents: {directory}", file=sys.stderr)
+    documents = _documents(args.directory)
+    if documents is None:
+        print(
+            "no source documents given: pass their folder (cica-api check-sources DIR) "
+            "or set CICA_SOURCES_DIR",
+            file=sys.stderr,
+        )
+        return 2
+    if not documents.is_dir():
+        print(f"no such directory of source documents: {documents}", file=sys.stderr)
         return 2
     try:
-        result = check_sources(directory)
+        return 1 if _quote_problems(documents) else 0
     except SeedError as exc:
         print(f"invalid data file: {exc}", file=sys.stderr)
         return 1
+
+
+def _quote_problems(directory: Path) -> int:
+    """Checks every quote against its document, prints each problem (file, record, quote)
+    and a summary line, and returns the number of problems."""
+    from seed.check import check_sources
+
+    result = check_sources(directory)
     for problem in result.problems:
         print(problem, file=sys.stderr)
     print(
         f"{result.checked} quotes checked against {result.documents} documents, "
         f"{len(result.problems)} problems"
     )
-    return 0 if result.ok else 1
+    return len(result.problems)
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -17,7 +17,10 @@ from app.api.openapi_document import finish
 from app.api.representation import Site
 from app.api.v1.exports import ExportStore
 from app.api.v1.search import search_route
+from app.core.api_keys import KeyPoller, KeyRing
 from app.core.cache import CachingMiddleware, ResponseCache
+from app.core.caller import CallerMiddleware
+from app.core.caller_metrics import CallerCollector
 from app.core.config import Settings, get_settings
 from app.core.db import build_engine
 from app.core.edge import EdgeMiddleware
@@ -32,6 +35,7 @@ from app.core.metrics import (
     RouteTemplates,
     build_registry,
 )
+from app.core.rate_limit import RateLimiter, RedisLeases, policies_from
 from app.core.read_model import Maintainer, ReadModel
 from app.registry import COLLECTIONS
 
@@ -73,6 +77,8 @@ def _tags() -> list[dict[str, str]]:
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
     read_model = ReadModel()
+    keys = KeyRing()
+    limiter = _rate_limiter(settings)
     build = __version__
 
     @asynccontextmanager
@@ -92,9 +98,20 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         if app.state.metrics is not None:
             app.state.metrics.start()
         await maintainer.start()
+        key_poller = KeyPoller(
+            app.state.engine,
+            keys,
+            poll_seconds=settings.version_poll_seconds,
+            timeout=settings.db_timeout,
+            ready=lambda: maintainer.prepared,
+        )
+        await key_poller.start()
         logger.info("serving the CICA Data API; documentation at %s/docs", settings.public_url)
         yield
+        await key_poller.stop()
         await maintainer.stop()
+        if limiter is not None:
+            await limiter.close()
         if app.state.metrics is not None:
             app.state.metrics.stop()
         if access_log is not None:
@@ -121,6 +138,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.router.redirect_slashes = False
     app.state.settings = settings
     app.state.read_model = read_model
+    app.state.keys = keys
+    app.state.rate_limiter = limiter
     app.state.site = Site(settings.public_url, f"{build}|{settings.public_url}")
     app.state.exports = ExportStore()
     request_metrics = RequestMetrics() if settings.metrics else None
@@ -145,8 +164,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.include_router(pages)
     app.include_router(api_v1.router)
     # In front of FastAPI, outermost first: the edge (request id, CORS, metrics, access log),
-    # the 500 guard, the optional cache, HTTP semantics, the fast path for the hot reads;
-    # then FastAPI.
+    # the 500 guard, keys and rate limits, the optional cache, HTTP semantics, the fast path
+    # for the hot reads; then FastAPI.
     inner: ASGIApp = HttpSemanticsMiddleware(
         FastReads(
             app.fastapi_call,
@@ -161,13 +180,27 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         read_model.listeners.append(cache.clear)
         app.state.response_cache = cache
         inner = CachingMiddleware(inner, cache=cache, version=lambda: read_model.generation)
+    caller = CallerMiddleware(inner, keys=keys, limiter=limiter)
+    if app.state.metrics is not None:
+        app.state.metrics.registry.register(CallerCollector(caller, limiter))
     app.front = EdgeMiddleware(
-        UnhandledErrorMiddleware(inner),
+        UnhandledErrorMiddleware(caller),
         routes=RouteTemplates(lambda: app.router.routes),
         metrics=request_metrics,
         access_log=access_log,
     )
     return app
+
+
+def _rate_limiter(settings: Settings) -> RateLimiter | None:
+    if not settings.rate_limits:
+        return None
+    store = None
+    if settings.redis_url:
+        store = RedisLeases(
+            settings.redis_url, prefix=settings.redis_prefix, timeout=settings.redis_timeout
+        )
+    return RateLimiter(policies_from(settings), store=store)
 
 
 class CicaApp(FastAPI):

@@ -37,7 +37,9 @@ import httpx
 from sqlalchemy import create_engine, select, update
 from sqlmodel import col
 
-from scripts.bench import PIN_SERVER, PRIORITY, Plan, Result, load, spawn
+from scripts.bench.generators import Result, load
+from scripts.bench.scenarios import Plan
+from scripts.bench.servers import PIN_SERVER, PRIORITY, spawn
 from scripts.load_test import free_port, running_server, stop_process
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -135,7 +137,7 @@ def running_proxy(upstream: int, folder: Path, *, pin: list[str] | None = None) 
 
 def pin_process(pid: int, cpu: int) -> None:
     """Every thread of `pid` on `cpu` (threads started later inherit it), and with
-    `PRIORITY` at nice -20 (threads and autogroup), as scripts/bench.py starts its servers."""
+    `PRIORITY` at nice -20 (threads and autogroup), as scripts.bench starts its servers."""
     for task in Path(f"/proc/{pid}/task").iterdir():
         if PIN_SERVER:
             os.sched_setaffinity(int(task.name), {cpu})

@@ -190,6 +190,9 @@ def main() -> int:
         help="keep the response cache on (default: off, so every request runs its queries)",
     )
     args = parser.parse_args()
+    # Fifty clients from one address would use the anonymous quota in a second: this
+    # measures the read path, not the rate limits (python -m scripts.bench_rate_limits does).
+    os.environ.setdefault("CICA_RATE_LIMITS", "false")
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/load.db"
         with running_server(url, cache=args.cache) as base:

@@ -2,14 +2,21 @@
 seeded dataset, which the OpenAPI document shows as response examples.
 
     python -m scripts.openapi_examples        # after changing a route or the seed data
+    python -m scripts.openapi_accept          # the same, then `openapi/v1.json` too
 
 Each operation is called the way its documentation says: path and required parameters at
 their documented examples (and `limit=2` on lists) for the 200, then one request per error
-status the operation declares, made the way a client would meet that error (500: an app
-whose snapshot fails; 503: one not loaded yet). A declared client error no request
+status the operation declares, made the way a client would meet that error (401: a
+malformed key; 429: an app whose client used its quota; 500: an app whose snapshot fails;
+503: one not loaded yet). A declared client error no request
 produces is reported, and the command fails: the document would promise something the API
 never does. `tests/test_openapi.py`
 calls `collect` again and compares.
+
+Values that change with every seeding (`VOLATILE`: timestamps, checksums, request ids)
+keep their committed example wherever the answer they belong to is otherwise the same
+(`keep_unchanged`), so regenerating after a one-record fix rewrites only what that fix
+changed.
 """
 
 import json
@@ -17,17 +24,21 @@ import logging
 import re
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
 from app.api.openapi_document import EXAMPLES_FILE, Examples
 from app.core.config import Settings
 from app.core.db import build_engine
 from app.core.migrations import upgrade_to_head
+from app.core.rate_limit import RateLimiter
 from app.core.snapshot import Snapshot
 from app.main import create_app
 from seed.loader import load
@@ -103,6 +114,8 @@ def _attempts(
         "404": [(client, url, query, {}) for url in _missing(operation, template)],
         "406": [(client, path, query, {"accept": "image/png"})],
         "422": [(client, path, {**query, **bad}, {}) for bad in _invalid_values(operation)],
+        "401": [(client, path, query, {"authorization": "Bearer not-a-key"})],
+        "429": [(clients["limited"], path, query, {})],
         "500": [(clients["broken"], path, query, {})],
         "503": [(clients["unloaded"], path, query, {})],
     }
@@ -118,7 +131,8 @@ def collect(clients: dict[str, TestClient]) -> tuple[Examples, list[str]]:
     no request produced.
 
     `clients`: `seeded` (the dataset loaded), `unloaded` (an app whose dataset is not
-    loaded yet, for the 503) and `broken` (an app whose snapshot fails, for the 500)."""
+    loaded yet, for the 503), `broken` (an app whose snapshot fails, for the 500) and
+    `limited` (an app whose client used its quota, for the 429)."""
     document = clients["seeded"].get("/openapi.json").json()
     found: Examples = {}
     missing: list[str] = []
@@ -128,7 +142,7 @@ def collect(clients: dict[str, TestClient]) -> tuple[Examples, list[str]]:
             answers: dict[str, dict[str, Any]] = {}
             for status in operation["responses"]:
                 if status not in attempts:
-                    continue  # 304, and statuses no anonymous GET can meet (401, 429, ...)
+                    continue  # 304, and statuses no GET can meet
                 for http, url, params, headers in attempts[status]:
                     response = http.get(url, params=params, headers=headers)
                     if str(response.status_code) == status:
@@ -152,6 +166,21 @@ def normalized(value: Any) -> Any:
     return value
 
 
+def keep_unchanged(old: Any, new: Any) -> Any:
+    """`new`, keeping `old` wherever the two differ only in volatile values.
+
+    An object or list that shows the same thing keeps its committed form whole; one that
+    changed is compared member by member, so a changed record gets its new values (its new
+    `updated_at` included) while its unchanged neighbours keep theirs."""
+    if normalized(old) == normalized(new):
+        return old
+    if isinstance(old, dict) and isinstance(new, dict):
+        return {k: keep_unchanged(old[k], v) if k in old else v for k, v in new.items()}
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        return [keep_unchanged(o, n) for o, n in zip(old, new, strict=True)]
+    return new
+
+
 class _BrokenSnapshot:
     def __getattr__(self, name: str) -> Any:
         raise RuntimeError("a snapshot that fails on purpose")
@@ -172,15 +201,32 @@ def example_clients(settings: Settings) -> Iterator[dict[str, TestClient]]:
                 "seeded": seeded,
                 "unloaded": TestClient(unloaded),
                 "broken": TestClient(broken, raise_server_exceptions=False),
+                "limited": TestClient(_over_quota(settings, engine)),
             }
     finally:
         engine.dispose()
 
 
+def _over_quota(settings: Settings, engine: Engine) -> FastAPI:
+    """An app whose test client used its whole anonymous quota (the default), half-way
+    through a window that does not move (its clock is stopped), so its 429s are the same
+    from run to run."""
+    app = create_app(settings.model_copy(update={"rate_limits": True}), engine=engine)
+    limiter: RateLimiter = app.state.rate_limiter
+    window = limiter.anonymous.window
+    stopped = (time.time() // window + 0.5) * window
+    limiter.clock = lambda: stopped
+    while limiter.admit(limiter.anonymous, "testclient"):
+        pass
+    return app
+
+
 def main() -> None:
     logging.disable(logging.ERROR)  # the 500 examples log their (deliberate) failures
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(database_url=f"sqlite:///{Path(folder) / 'examples.db'}")
+        settings = Settings(
+            database_url=f"sqlite:///{Path(folder) / 'examples.db'}", access_log=False
+        )
         engine = build_engine(settings)
         upgrade_to_head(engine)
         load(engine)
@@ -188,10 +234,11 @@ def main() -> None:
         with example_clients(settings) as clients:
             found, missing = collect(clients)
     old = json.loads(EXAMPLES_FILE.read_text(encoding="utf-8")) if EXAMPLES_FILE.exists() else None
-    if old is not None and normalized(old) == normalized(found):
+    kept = found if old is None else keep_unchanged(old, found)
+    if kept == old:
         print(f"{EXAMPLES_FILE} is current (only timestamps and checksums differ)", file=sys.stderr)
     else:
-        text = json.dumps(found, ensure_ascii=False, indent=1) + "\n"
+        text = json.dumps(kept, ensure_ascii=False, indent=1) + "\n"
         EXAMPLES_FILE.write_text(text, encoding="utf-8")
         print(f"wrote {EXAMPLES_FILE} ({len(text.encode())} bytes)", file=sys.stderr)
     if missing:

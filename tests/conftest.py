@@ -27,9 +27,16 @@ os.environ.setdefault("CICA_ACCESS_LOG", "false")
 # Every app a test starts would bind the metrics port (9300 and up) beside the servers of
 # other runs on this machine: any free port instead (tests/test_metrics.py asks for one).
 os.environ.setdefault("CICA_METRICS_PORT", "0")
+# The suite sends thousands of requests from one address: rate limits are off here and on
+# in tests/keys/, which are about them (and in tests that start `serve` with a clean env).
+os.environ.setdefault("CICA_RATE_LIMITS", "false")
 POSTGRES_URL = os.environ.get("CICA_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
-SOURCES_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SOURCES_DIR = Path(
+    os.environ.get("CICA_SOURCES_DIR") or Path(__file__).resolve().parents[2] / "shared" / "seeds"
+)
+"""The source documents the quotes are checked against: `CICA_SOURCES_DIR`, else the
+project's shared folder beside the checkout (`../shared/seeds`)."""
 
 
 class DatabaseFactory:
@@ -61,10 +68,28 @@ class DatabaseFactory:
         if not self._schemas:
             return
         admin = create_engine(Settings(database_url=POSTGRES_URL or "").database_url)
-        with admin.begin() as connection:
-            for name in self._schemas:
+        # One transaction per schema: dropping them all in one takes a lock per table of
+        # every schema at once, past max_locks_per_transaction ("out of shared memory").
+        for name in self._schemas:
+            with admin.begin() as connection:
                 connection.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def source_documents() -> Path:
+    """The source documents, for the quote checks. In CI (`CI` set) they must be there:
+    without them the checks fail, never skip. Elsewhere their absence skips the checks
+    with a message saying how to run them."""
+    if SOURCES_DIR.is_dir():
+        return SOURCES_DIR
+    missing = (
+        f"the source documents are not at {SOURCES_DIR}: put the project's shared folder "
+        "beside the checkout (../shared/seeds) or set CICA_SOURCES_DIR=DIR"
+    )
+    if os.environ.get("CI"):
+        pytest.fail(f"CI checks every quote, but {missing}", pytrace=False)
+    pytest.skip(f"quotes not checked: {missing}")
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

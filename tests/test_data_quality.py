@@ -5,17 +5,12 @@ import datetime as dt
 import pycountry
 from fastapi.testclient import TestClient
 
+from app.models.base import first_day
 from seed import SEED_DIR
 from seed.reader import read_dataset
 from tests.api.helpers import walk_pages
+from tests.support import data
 
-SEED_DOCUMENTS = {
-    "baku-dialogues-optimizing-chairmanship",
-    "baku-dialogues-membership-privileges",
-    "caliber-2025-09-10",
-    "report-az-2025-01-28",
-    "astana-times-2024-12",
-}
 COLLECTIONS = ["members", "observers", "partner-organizations", "councils", "reform-areas"]
 
 
@@ -25,17 +20,17 @@ def _all(client: TestClient, collection: str) -> list[dict]:
     return records
 
 
-def test_exactly_28_members_with_valid_iso_codes(client: TestClient) -> None:
+def test_the_current_members_with_valid_iso_codes(client: TestClient) -> None:
     members = _all(client, "members")
-    assert len(members) == 28
+    assert {m["id"] for m in members} == data.members_on()
     for member in members:
         country = pycountry.countries.get(alpha_2=member["id"])
         assert country is not None and country.alpha_3 == member["iso_alpha3"]
 
 
 def test_no_state_is_member_and_observer_on_the_same_day(client: TestClient) -> None:
-    days = ("1999-12-31", "2002-06-04", "2004-10-20", "2004-10-22", "2006-06-20", "2008-08-25")
-    days += ("2010-06-15", "2014-05-20", "2018-08-15", "2022-10-13", dt.date.today().isoformat())
+    """On every day a status begins or ends, the day before, and today."""
+    days = [d.isoformat() for d in data.boundary_days()] + [dt.date.today().isoformat()]
     for day in (*days, None):
         query = f"&as_of={day}" if day else ""
         members = {m["id"] for m in client.get(f"/v1/members?limit=200{query}").json()["data"]}
@@ -51,7 +46,7 @@ def test_every_record_cites_a_source_that_resolves(client: TestClient) -> None:
             assert record["sources"], f"{collection}/{record['id']}"
             cited |= {c["source_id"] for c in record["sources"]}
     assert cited <= source_ids
-    assert cited >= SEED_DOCUMENTS, "each of the five documents is cited at least once"
+    assert cited >= data.seed_documents(), "each source document is cited at least once"
 
 
 def test_public_sources_have_url_and_title(client: TestClient) -> None:
@@ -247,62 +242,64 @@ def test_records_show_the_current_claim_of_their_conflicts(client: TestClient) -
         assert shown == others, conflict["id"]
 
 
-def test_observer_organizations_are_not_partners_on_a_loose_sentence(client: TestClient) -> None:
-    """The UN, the League of Arab States and TurkPA are observers; none of them signed a
-    partnership document a source names."""
-    partners = {p["id"] for p in _all(client, "partner-organizations")}
-    assert not partners & {"un", "las", "turkpa"}
+def test_an_observer_is_a_partner_only_on_a_cited_relationship(client: TestClient) -> None:
+    """An organization observing CICA is not a partner on a loose sentence: its partner
+    record cites the relationship itself."""
     observers = {o["id"] for o in _all(client, "observers?type=organization")}
-    assert {"un", "las", "turkpa"} <= observers
+    for partner in _all(client, "partner-organizations"):
+        if partner["id"] in observers:
+            supported = {name for c in partner["sources"] for name in c["supports"]}
+            assert "relationship" in supported, partner["id"]
 
 
 def _ids(client: TestClient, url: str) -> set[str]:
     return {r["id"] for r in _all(client, url)}
 
 
-# Pinned on dated facts from the sources.
-SIGNATORIES_NAMED = {"AF", "AZ", "CN", "IN", "IR", "IL", "KZ", "PK", "TR"}
-MEMBERS_2002 = {  # RFE/RL, 4 June 2002: the 16 member states at the first summit
-    *SIGNATORIES_NAMED,
-    *{"EG", "KG", "MN", "PS", "RU", "TJ", "UZ"},
-}
-OBSERVERS_2004 = {  # Russian MFA, 19 October 2004; Sputnik, 22 October 2004
-    *{"US", "JP", "KR", "AU", "ID", "VN", "MY", "TH", "UA"},
-}
+def _declaration_day() -> dt.date:
+    """The day the first founding document (the 1999 Declaration) was signed."""
+    organization = data.records("organization")[0]
+    day = first_day(organization.founding_documents[0].date)
+    assert day is not None
+    return day
 
 
-def test_members_in_1999_are_the_signatories_a_source_names(client: TestClient) -> None:
+def test_members_in_1999_are_the_founding_signatories(client: TestClient) -> None:
     in_1999 = _ids(client, "members?as_of=1999-12-31")
-    assert in_1999 == SIGNATORIES_NAMED
-    assert len(in_1999) <= 15  # fifteen states signed the Declaration
-    assert _ids(client, "members?as_of=1999-09-13") == set()
-    assert _ids(client, "members?founding=true") == SIGNATORIES_NAMED
+    assert in_1999 == data.members_on(dt.date(1999, 12, 31))
+    assert len(in_1999) <= 15  # fifteen states signed the Declaration (kazembus-cica)
+    before = (_declaration_day() - dt.timedelta(days=1)).isoformat()
+    assert _ids(client, f"members?as_of={before}") == set(), "no member before the Declaration"
+    assert _ids(client, "members?founding=true") == in_1999, "a founding member signed in 1999"
 
 
-def test_members_in_2002_are_the_sixteen_of_the_first_summit(client: TestClient) -> None:
-    assert _ids(client, "members?as_of=2002-06-04") == MEMBERS_2002
+def test_members_at_the_first_summit_include_every_founder(client: TestClient) -> None:
+    first_summit = min(
+        (m for m in data.records("meetings") if m.kind == "summit"), key=lambda m: m.date
+    )
+    at_summit = _ids(client, f"members?as_of={first_summit.date}")
+    assert at_summit == data.members_on(first_day(first_summit.date))
+    assert at_summit >= _ids(client, "members?founding=true")
 
 
-def test_observers_in_2004_include_every_state_the_2004_sources_list(client: TestClient) -> None:
-    listed = _ids(client, "observers?as_of=2004-10-20")
-    assert listed >= OBSERVERS_2004
-    assert {"un", "osce"} <= listed
-    # Thailand became a member at the ministerial meeting of 22 October 2004.
-    assert "TH" not in _ids(client, "observers?as_of=2004-10-22")
-    assert "TH" in _ids(client, "members?as_of=2004-10-22")
-
-
-def test_observers_today_are_the_fifteen_the_sources_list(client: TestClient) -> None:
+def test_observers_on_each_day_are_those_the_files_give(client: TestClient) -> None:
+    for day in [*data.boundary_days(), dt.date.today()]:
+        assert _ids(client, f"observers?as_of={day}") == data.observers_on(day), day
     today = dt.date.today().isoformat()
-    states = _ids(client, f"observers?as_of={today}&type=state&status=observer")
-    organizations = _ids(client, f"observers?as_of={today}&type=organization&status=observer")
-    # Ten observer states (a CICA speech of late 2024; Saudi Arabia the tenth in Dec. 2023)
-    assert states == {"BY", "ID", "JP", "LA", "MY", "PH", "TM", "UA", "US", "SA"}
-    assert organizations == {"un", "osce", "las", "turkpa", "iom"}
+    for party_type in ("state", "organization"):
+        listed = _ids(client, f"observers?as_of={today}&type={party_type}&status=observer")
+        assert listed == data.observers_on(dt.date.today(), type=party_type, status="observer")
 
 
 def test_former_observers_are_listed_on_their_days_only(client: TestClient) -> None:
-    australia = client.get("/v1/observers/AU").json()
-    assert australia["status"] == "former-observer"
-    assert "AU" in _ids(client, "observers?as_of=2006-06-20")
-    assert "AU" not in _ids(client, "observers")
+    current = _ids(client, "observers")
+    for party_id, _, history in data.parties():
+        observed = [p for p in history if p.status in ("observer", "applicant")]
+        if not observed or (observed[-1].until is None and observed[-1].attested_until is None):
+            continue
+        assert party_id not in current, party_id
+        record = client.get(f"/v1/observers/{party_id}").json()
+        assert record["status"].startswith("former-"), party_id
+        start = first_day(observed[-1].start)
+        if start is not None:
+            assert party_id in _ids(client, f"observers?as_of={start}"), party_id

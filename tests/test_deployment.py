@@ -269,3 +269,13 @@ def test_proxy_redirects_to_the_public_url(stack: tuple[httpx.Client, str]) -> N
     response = proxy.get("/v1/members/KZ/", headers={"Host": "evil.example"})
     assert response.status_code == 307
     assert response.headers["location"] == app + "/v1/members/KZ"
+
+
+def test_proxy_passes_every_request_with_a_key_to_the_app(proxy: httpx.Client) -> None:
+    """The app checks a key and counts its quota: a cached copy must never answer it (a
+    made-up key gets the app's 401, not the cached 200), nor be stored."""
+    cached = [proxy.get("/v1/observers") for _ in range(2)]
+    assert _status(cached[1]) == "HIT"
+    keyed = proxy.get("/v1/observers", headers={"Authorization": "Bearer cica_" + "0" * 12 + "_x"})
+    assert (keyed.status_code, _status(keyed)) == (401, "BYPASS")
+    assert _status(proxy.get("/v1/observers")) == "HIT"

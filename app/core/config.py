@@ -40,7 +40,8 @@ class Settings(BaseSettings):
     trusted_proxies: str = Field(
         default="",
         description="Comma-separated addresses of proxies whose `X-Forwarded-For`/`-Proto` "
-        "uvicorn trusts for the client address and scheme in logs; empty trusts none.",
+        "uvicorn trusts for the client address (logs, rate limits) and scheme; empty trusts "
+        "none.",
     )
     max_connections: int = Field(
         default=1000,
@@ -53,7 +54,8 @@ class Settings(BaseSettings):
     )
     sources_dir: Path | None = Field(
         default=None,
-        description="Directory of the source documents, for `check-sources` without an argument.",
+        description="Directory of the source documents (the project's `../shared/seeds`): "
+        "`seed` and `check-sources` check every quote against them.",
     )
     log_level: str = Field(default="info", description="uvicorn / application log level.")
     cache_max_bytes: int = Field(
@@ -89,6 +91,42 @@ class Settings(BaseSettings):
         default=False,
         description="Serve the metrics at `/metrics` on the API's port instead of a port of "
         "their own (off: `/metrics` on the API's port is a 404). Never sent with CORS.",
+    )
+
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis for the rate-limit counters every replica shares "
+        "(`redis://host:6379/0`); unset, each process counts in its own memory.",
+    )
+    redis_prefix: str = Field(
+        default="cica:", description="Prefix of every Redis key the API writes."
+    )
+    redis_timeout: float = Field(
+        default=0.25,
+        gt=0,
+        description="Seconds a Redis call may take (connecting included) before the process "
+        "counts in its own memory instead, until Redis answers again.",
+    )
+    rate_limits: bool = Field(default=True, description="Enforce the rate limits (`on`/`off`).")
+    rate_limit_anonymous: int = Field(
+        default=1200,
+        ge=1,
+        description="Requests per window for a client without a key, by address.",
+    )
+    rate_limit_anonymous_window: int = Field(
+        default=60, ge=1, description="Seconds of the anonymous window."
+    )
+    rate_limit_partner: int = Field(
+        default=12000, ge=1, description="Requests per window for each `partner` key."
+    )
+    rate_limit_partner_window: int = Field(
+        default=60, ge=1, description="Seconds of the partner window."
+    )
+    rate_limit_write: int = Field(
+        default=12000, ge=1, description="Requests per window for each `write` key."
+    )
+    rate_limit_write_window: int = Field(
+        default=60, ge=1, description="Seconds of the write window."
     )
 
     @field_validator("database_url")

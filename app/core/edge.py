@@ -148,8 +148,10 @@ class EdgeMiddleware:
         if self.metrics is not None:
             self.metrics.observe(route, method, status, seconds)
         if self.access_log is not None:
-            request_id = scope["state"]["request_id"]
-            self.access_log.write(route, method, status, seconds, request_id, path)
+            state = scope["state"]
+            self.access_log.write(
+                route, method, status, seconds, state["request_id"], path, state.get("key_name")
+            )
 
 
 def _query_problem(query_string: bytes) -> str | None:

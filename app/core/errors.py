@@ -60,14 +60,33 @@ class ProblemError(Exception):
     status: int = 500
     slug: str = "internal-error"
 
-    def __init__(self, detail: str, *, errors: list[FieldError] | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
+        self.headers = headers
 
 
 class BadRequest(ProblemError):
     status, slug = 400, "bad-request"
+
+
+class Unauthorized(ProblemError):
+    """No valid API key where one is needed, or a key that is not valid (RFC 6750)."""
+
+    status, slug = 401, "unauthorized"
+
+
+class Forbidden(ProblemError):
+    """A valid key whose scope does not allow this."""
+
+    status, slug = 403, "forbidden"
 
 
 class NotFound(ProblemError):
@@ -123,6 +142,8 @@ def _location(loc: tuple[Any, ...]) -> str:
 async def _problem_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ProblemError)
     headers = {"Retry-After": "1"} if exc.status == 503 else None
+    if exc.headers:
+        headers = {**(headers or {}), **exc.headers}
     return problem_response(
         request, exc.status, exc.detail, slug=exc.slug, errors=exc.errors, headers=headers
     )
@@ -300,15 +321,36 @@ def install_error_handlers(app: FastAPI) -> None:
 ERROR_DESCRIPTIONS: dict[int, str] = {
     400: "Bad Request: an unknown or repeated query parameter, a control character, or an "
     "unknown name in `sort`, `fields` or `collections`; `errors` names each.",
+    401: "Unauthorized: a key is needed and none was sent, or the key sent is malformed, "
+    "unknown, revoked or expired (reads need no key: send none rather than a bad one). "
+    "`WWW-Authenticate` says `Bearer`.",
+    403: "Forbidden: the key is valid but its scope does not allow this (a `partner` key "
+    "cannot write).",
     404: "Not Found: no record has this id.",
     406: "Not Acceptable: `Accept` names no format this route serves (`detail` lists them).",
     422: "Unprocessable Content: a value out of range or malformed; `errors` lists each.",
+    429: "Too Many Requests: this client (its key, or its address without one) used its "
+    "quota for the current window; retry after `Retry-After` seconds. `RateLimit-Policy` "
+    "and `RateLimit` give the quota and what is left (IETF httpapi rate-limit headers draft).",
     500: "Internal Server Error: a fault of the server; the body holds no internals, and "
     "`X-Request-ID` finds the request in the logs.",
     503: "Service Unavailable: the dataset is not loaded yet or the database is busy; retry "
     "after `Retry-After` seconds.",
 }
 RETRY_AFTER = {"description": "Seconds to wait before retrying.", "schema": {"type": "string"}}
+RATE_LIMIT_HEADERS: dict[str, dict[str, Any]] = {
+    "Retry-After": RETRY_AFTER,
+    "RateLimit-Policy": {
+        "description": "The quota policy that applies to this client: its name (`anonymous`, "
+        "`partner` or `write`), `q` requests per window of `w` seconds.",
+        "schema": {"type": "string", "examples": ['"anonymous";q=1200;w=60']},
+    },
+    "RateLimit": {
+        "description": "What is left of the quota: `r` requests, in the window that resets "
+        "in `t` seconds.",
+        "schema": {"type": "string", "examples": ['"anonymous";r=0;t=42']},
+    },
+}
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -320,6 +362,7 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
             "description": ERROR_DESCRIPTIONS.get(status, HTTPStatus(status).phrase),
             "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
             **({"headers": {"Retry-After": RETRY_AFTER}} if status == 503 else {}),
+            **({"headers": RATE_LIMIT_HEADERS} if status == 429 else {}),
         }
         for status in statuses
     }

@@ -141,23 +141,31 @@ class AccessLog:
         self._time = ""
 
     def write(
-        self, route: str, method: str, status: int, seconds: float, request_id: str, path: str
+        self,
+        route: str,
+        method: str,
+        status: int,
+        seconds: float,
+        request_id: str,
+        path: str,
+        key: str | None = None,
     ) -> None:
-        line = orjson.dumps(
-            {
-                "time": self._now(),
-                "level": "error" if status >= 500 else "info",
-                "logger": "app.access",
-                "event": "request",
-                "request_id": request_id,
-                "method": method,
-                "route": route,
-                "path": path[:2048],
-                "status": status,
-                "duration_ms": round(seconds * 1000, 3),
-            },
-            option=orjson.OPT_APPEND_NEWLINE,
-        )
+        """`key`: the name of the valid API key the request sent (only then in the line)."""
+        fields = {
+            "time": self._now(),
+            "level": "error" if status >= 500 else "info",
+            "logger": "app.access",
+            "event": "request",
+            "request_id": request_id,
+            "method": method,
+            "route": route,
+            "path": path[:2048],
+            "status": status,
+            "duration_ms": round(seconds * 1000, 3),
+        }
+        if key is not None:
+            fields["key"] = key
+        line = orjson.dumps(fields, option=orjson.OPT_APPEND_NEWLINE)
         if not path.isprintable():  # orjson escapes C0 characters, not DEL, C1, U+2028/9
             line = escape_json(line.decode()).encode()
         self.buffer.write(line)

@@ -8,13 +8,15 @@ line while the renderer read the first let one client choose another's answer).
 
 Repeated field lines are combined as RFC 9110 section 5.3 says: joined with ", " in the
 order they came, for the fields defined as lists (`Accept`, `Accept-Language`,
-`Accept-Encoding`, `If-None-Match`, `Access-Control-Request-Headers`). A field that holds
+`Accept-Encoding`, `If-None-Match`, `Access-Control-Request-Headers`, `Authorization`).
+A field that holds
 one value (`Host`, `If-Modified-Since`, `Origin`, `X-Request-ID`,
 `Access-Control-Request-Method`) sent twice cannot be combined: the reading names it in
 `problem` and the edge answers 400. So does a `Host` missing from an HTTP/1.1 request
 (RFC 9112 section 3.2).
 
-To read another header, add a field to `RequestHeaders` (before `problem`) and its name to
+The reading also holds the client's address (`scope["client"]`), for the rate limits.
+To read another header, add a field to `RequestHeaders` (before `client`) and its name to
 `_LISTS` or `_SINGLES`; `read_headers` is the only code that reads `scope["headers"]` for
 them.
 """
@@ -43,6 +45,12 @@ class RequestHeaders(NamedTuple):
     cors_headers: bytes | None = None
     """`Access-Control-Request-Headers`."""
     host: bytes | None = None
+    authorization: bytes | None = None
+    """Repeated lines joined with ", ", which no valid credential survives."""
+    client: str = "unknown"
+    """The client's address: the peer's, or with `CICA_TRUSTED_PROXIES` the one those
+    proxies forwarded (uvicorn's proxy-headers middleware has put it in `scope["client"]`
+    before the app runs)."""
     problem: str | None = None
     """Why the request's header section is refused (a 400), or None."""
 
@@ -56,6 +64,7 @@ _LISTS: Final = (
     (b"accept-encoding", "accept_encoding"),
     (b"if-none-match", "if_none_match"),
     (b"access-control-request-headers", "cors_headers"),
+    (b"authorization", "authorization"),
 )
 _SINGLES: Final = (
     (b"host", "host"),
@@ -68,6 +77,7 @@ _POSITION: Final = {name: _FIELDS.index(field) for name, field in _LISTS + _SING
 _COMBINED: Final = frozenset(_FIELDS.index(field) for _, field in _LISTS)
 _TEXT: Final = tuple(_FIELDS.index(f) for f in ("accept", "accept_language", "accept_encoding"))
 _HOST: Final = _FIELDS.index("host")
+_CLIENT: Final = _FIELDS.index("client")
 _PROBLEM: Final = _FIELDS.index("problem")
 _EMPTY: Final = (None,) * len(_FIELDS)
 _new = tuple.__new__
@@ -91,6 +101,8 @@ def read_headers(scope: Scope) -> RequestHeaders:
     for position in _TEXT:
         if values[position] is not None:
             values[position] = values[position].decode("latin-1")
+    client = scope.get("client")
+    values[_CLIENT] = client[0] if client else "unknown"
     if refused is not None:  # neither line is used: no request id, no origin, ...
         values[_POSITION[refused]] = None
         values[_PROBLEM] = f"The {refused.decode().title()} header may be sent only once."

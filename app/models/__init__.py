@@ -1,5 +1,6 @@
 """Table models and API schemas. Importing this package registers every table."""
 
+from app.models.api_key import ApiKey
 from app.models.cbm import CbmArea, CbmDimension
 from app.models.chairmanship import Chairmanship
 from app.models.change import Change, RecordState
@@ -17,6 +18,7 @@ from app.models.review import RecordReview
 from app.models.source import Source
 
 __all__ = [
+    "ApiKey",
     "CbmArea",
     "CbmDimension",
     "Chairmanship",

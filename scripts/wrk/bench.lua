@@ -1,5 +1,5 @@
--- wrk script for scripts/bench.py: the same script loads the app and the ceiling, so the
--- per-request Lua cost is equal on both sides.
+-- wrk script for `python -m scripts.bench` (scripts/bench/): the same script loads the app
+-- and the ceiling, so the per-request Lua cost is equal on both sides.
 --
 --   wrk -t1 -c50 -d5s -s scripts/wrk/bench.lua 'http://host/v1/members?as_of=' -- dates lang
 --
@@ -7,7 +7,7 @@
 --   dates    append a distinct date YYYY-MM-DD to the URL's path (wrk.path, so give a URL
 --            ending in "as_of=") on every request
 --   lang     send a distinct Accept-Language on every request: en-US,en;q=0.9,x-<nonce>-<n>
---   start=N  first position in the date walk (bench.py varies it from run to run)
+--   start=N  first position in the date walk (scripts.bench varies it from run to run)
 --   nonce=S  run tag inside the Accept-Language value (so no value repeats across runs)
 -- Without "dates" or "lang" request() is removed, so wrk sends its one pre-built request
 -- (no Lua per request) and the run costs what a plain wrk run costs.
@@ -16,7 +16,7 @@
 -- first SPAN requests of a run all carry different dates, and consecutive requests jump
 -- across the whole range (early dates give short lists, later ones the full list).
 --
--- done() prints one line, "BENCH-RESULT {json}", with the figures bench.py reads and the
+-- done() prints one line, "BENCH-RESULT {json}", with the figures scripts.bench reads and the
 -- number of requests the script generated with their first and last varying values.
 
 local DAY = 86400

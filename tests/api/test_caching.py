@@ -16,6 +16,7 @@ from app.core.config import Settings
 from app.main import create_app
 from seed import SEED_DIR
 from seed.loader import load
+from tests.support import curate
 
 CACHE_SETTINGS = {"on": {}, "off": {"cache_max_bytes": 0}}
 
@@ -160,17 +161,19 @@ def test_a_reseed_changes_the_etag(fresh_engine: Engine, tmp_path: Path) -> None
     shutil.copytree(SEED_DIR, seed_copy, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     load(fresh_engine, seed_dir=seed_copy)
     with _client(fresh_engine) as client:
-        before = client.get("/v1/members/KW")
-        members = seed_copy / "members.toml"
-        members.write_text(members.read_text().replace('from = "2022-10-13"', 'from = "2022-10"'))
+        member_id = curate.member_joined_on_a_day().id
+        before = client.get(f"/v1/members/{member_id}")
+        _, old, new = curate.reduce_join_precision(seed_copy)
         load(fresh_engine, seed_dir=seed_copy)
         assert client.portal is not None
         assert client.portal.call(client.app.state.maintainer.refresh)  # what the poller does
-        after = client.get("/v1/members/KW")
-        stale = client.get("/v1/members/KW", headers={"If-None-Match": before.headers["etag"]})
+        after = client.get(f"/v1/members/{member_id}")
+        stale = client.get(
+            f"/v1/members/{member_id}", headers={"If-None-Match": before.headers["etag"]}
+        )
     assert after.headers["etag"] != before.headers["etag"]
     assert int(after.headers["x-dataset-version"]) == int(before.headers["x-dataset-version"]) + 1
-    assert (before.json()["joined"], after.json()["joined"]) == ("2022-10-13", "2022-10")
+    assert (before.json()["joined"], after.json()["joined"]) == (old, new)
     assert stale.status_code == 200
 
 

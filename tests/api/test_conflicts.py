@@ -1,60 +1,71 @@
-"""Disagreements between sources are shown, never hidden."""
+"""Disagreements between sources are shown, never hidden: each conflict of conflicts.toml,
+with its claims and their citations, on the conflict route and on the record it is about."""
+
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.helpers import ids
+from tests.support import data
 
-SEED_DOCUMENT_CONFLICTS = {
-    # conflict id: (record path, field, current value, alternative value)
-    "roadmap-approval-date": (
-        "/v1/meetings/informal-ministerial-2023",
-        "date",
-        "2023-09-21",
-        "2023-09-09",
-    ),
-    "secretariat-seat": ("/v1/councils/secretariat", "seat", "Astana", "Almaty"),
-    "first-volunteer-summit-place": ("/v1/meetings/volunteer-summit-1", "place", "Astana", "Baku"),
-    "thailand-accession": ("/v1/members/TH", "joined", "2004-10-22", "2006"),
-    "turkmenistan-observer-since": ("/v1/observers/TM", "since", "2021-06-23", "2022-10-13"),
-    "china-chairmanship-end": ("/v1/chairmanships/china-2014", "term_end", "2018-09", "2016"),
-}
+CONFLICTS = {c.id: c for c in data.dataset().conflicts}
+ABOUT_A_RECORD = [c.id for c in CONFLICTS.values() if c.record is not None]
 
 
-@pytest.mark.parametrize(("conflict_id", "expected"), SEED_DOCUMENT_CONFLICTS.items())
-def test_record_holds_current_value_and_lists_the_alternative(
-    client: TestClient, conflict_id: str, expected: tuple[str, str, str, str]
+def _path(conflict: Any) -> str:
+    collection = conflict.record.collection
+    if collection == "organization":  # the one record is at its own path
+        return "/v1/organization"
+    return f"/v1/{collection}/{conflict.record.id}"
+
+
+def _claims(conflict: Any) -> dict[str, set[str]]:
+    return {c.value: {s.source_id for s in c.sources} for c in conflict.claims}
+
+
+@pytest.mark.parametrize("conflict_id", ABOUT_A_RECORD)
+def test_record_holds_current_value_and_lists_the_alternatives(
+    client: TestClient, conflict_id: str
 ) -> None:
-    path, field, current, alternative = expected
-    record = client.get(path).json()
-    assert record[field] == current
+    conflict = CONFLICTS[conflict_id]
+    record = client.get(_path(conflict)).json()
+    value = record[conflict.field]
+    assert (value["en"] if isinstance(value, dict) else value) == data.current_claim(conflict).value
     disputed = [d for d in record["disputed"] if d["conflict_id"] == conflict_id]
-    assert [(d["field"], d["value"]) for d in disputed] == [(field, alternative)]
-    assert disputed[0]["sources"], "an alternative carries its citations"
+    assert [(d["field"], d["value"]) for d in disputed] == [
+        (conflict.field, c.value) for c in conflict.claims if not c.current
+    ]
+    assert all(d["sources"] for d in disputed), "an alternative carries its citations"
 
 
-@pytest.mark.parametrize("conflict_id", SEED_DOCUMENT_CONFLICTS)
+@pytest.mark.parametrize("conflict_id", CONFLICTS)
 def test_conflict_route_shows_every_claim_cited(client: TestClient, conflict_id: str) -> None:
-    conflict = client.get(f"/v1/conflicts/{conflict_id}").json()
-    assert len(conflict["claims"]) >= 2
-    assert sum(c["current"] for c in conflict["claims"]) == 1
-    assert all(c["sources"] for c in conflict["claims"])
+    served = client.get(f"/v1/conflicts/{conflict_id}").json()
+    assert len(served["claims"]) >= 2
+    assert [c["value"] for c in served["claims"] if c["current"]] == [
+        data.current_claim(CONFLICTS[conflict_id]).value
+    ]
+    shown = {c["value"]: {s["source_id"] for s in c["sources"]} for c in served["claims"]}
+    assert shown == _claims(CONFLICTS[conflict_id])
+    assert all(shown.values())
 
 
-def test_priority_area_count_18_or_19_is_shown_with_both_documents(client: TestClient) -> None:
+def test_the_priority_area_count_is_shown_with_every_documents_claim(client: TestClient) -> None:
+    """The documents disagree on how many CBM priority areas there are; the current claim
+    is the number of areas listed."""
     conflict = client.get("/v1/conflicts/cbm-priority-areas-count").json()
     assert conflict["collection"] is None
-    claims = {c["value"]: {s["source_id"] for s in c["sources"]} for c in conflict["claims"]}
-    # The current count is the number of areas listed (19 counted, then volunteerism added).
-    assert next(c["value"] for c in conflict["claims"] if c["current"]) == "20"
-    assert claims["19"] == {"astana-times-2024-12"}
-    assert claims["18"] >= {
-        "baku-dialogues-optimizing-chairmanship",
-        "baku-dialogues-membership-privileges",
-    }
+    areas = sum(len(d.areas) for d in data.records("cbm-dimensions"))
+    assert next(c["value"] for c in conflict["claims"] if c["current"]) == str(areas)
+    cited = {s["source_id"] for c in conflict["claims"] for s in c["sources"]}
+    assert cited & data.seed_documents(), "the documents' own counts are among the claims"
 
 
 def test_filters(client: TestClient) -> None:
-    assert ids(client, "/v1/conflicts?record_id=TH") == ["thailand-accession"]
-    about_meetings = client.get("/v1/conflicts?collection=meetings&limit=200").json()["data"]
-    assert about_meetings and {c["collection"] for c in about_meetings} == {"meetings"}
+    subject = CONFLICTS[ABOUT_A_RECORD[0]].record
+    assert set(ids(client, f"/v1/conflicts?record_id={subject.id}&limit=200")) == {
+        c.id for c in CONFLICTS.values() if c.record and c.record.id == subject.id
+    }
+    about_meetings = ids(client, "/v1/conflicts?collection=meetings&limit=200")
+    assert set(about_meetings) == {c.id for c in data.conflicts_about("meetings")}

@@ -4,14 +4,20 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.helpers import ids
+from tests.support import data
+
+PARTNER = next(p for p in data.records("partner-organizations") if p.acronym and p.aliases)
+OBSERVER_ORGANIZATION = next(
+    o for o in data.records("observers") if o.acronym and o.id in data.observers_on()
+)
 
 
 @pytest.mark.parametrize(
     "query",
-    ["SCO", "sco", "Shanghai Cooperation Organisation", "Shanghai Cooperation Organization"],
+    [PARTNER.acronym, PARTNER.acronym.lower(), PARTNER.names["en"], *PARTNER.aliases],
 )
-def test_acronym_and_names_find_the_organization(client: TestClient, query: str) -> None:
-    assert "sco" in ids(client, f"/v1/partner-organizations?q={query}")
+def test_acronym_names_and_aliases_find_the_organization(client: TestClient, query: str) -> None:
+    assert PARTNER.id in ids(client, f"/v1/partner-organizations?q={query}&limit=200")
 
 
 @pytest.mark.parametrize(
@@ -21,6 +27,7 @@ def test_acronym_and_names_find_the_organization(client: TestClient, query: str)
 def test_member_by_name_in_english_or_russian(
     client: TestClient, query: str, expected: str
 ) -> None:
+    """Country names come from pycountry, in English and Russian."""
     assert expected in ids(client, f"/v1/members?q={query}")
 
 
@@ -30,5 +37,10 @@ def test_no_match_is_an_empty_page(client: TestClient) -> None:
 
 
 def test_search_composes_with_filters(client: TestClient) -> None:
-    assert ids(client, "/v1/observers?q=osce&type=state") == []
-    assert ids(client, "/v1/observers?q=osce&type=organization") == ["osce"]
+    query = OBSERVER_ORGANIZATION.acronym
+    as_states = client.get(f"/v1/observers?q={query}&type=state&limit=200").json()["data"]
+    assert all(o["type"] == "state" for o in as_states)
+    assert OBSERVER_ORGANIZATION.id not in {o["id"] for o in as_states}
+    organizations = client.get(f"/v1/observers?q={query}&type=organization&limit=200").json()
+    assert OBSERVER_ORGANIZATION.id in {o["id"] for o in organizations["data"]}
+    assert all(o["type"] == "organization" for o in organizations["data"])

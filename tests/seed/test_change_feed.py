@@ -1,7 +1,6 @@
 """The change feed: each seed run that changes data records each changed record, with its
 fields, in the run's transaction; a run that changes nothing records nothing."""
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ from seed.loader import load
 from tests.api.helpers import assert_problem
 from tests.seed.test_history_and_reviews import api
 from tests.seed.test_loader_upserts import _set_positions
+from tests.support import curate, data
 
 
 def _feed(client: TestClient, since: int) -> list[dict[str, Any]]:
@@ -38,7 +38,10 @@ def test_a_first_load_records_every_record_as_created(
     report = load(fresh_engine, seed_dir=seed_copy)
     with api(fresh_engine) as client:
         feed = _feed(client, 0)
-        assert len(feed) == report.records > 200
+        assert len(feed) == report.records
+        for collection in ("members", "observers", "meetings"):
+            created = {c["record_id"] for c in feed if c["collection"] == collection}
+            assert created == data.ids(collection), collection
         assert {c["action"] for c in feed} == {"created"}
         assert {c["version"] for c in feed} == {report.version}
         assert [c["id"] for c in feed] == sorted(c["id"] for c in feed)
@@ -52,15 +55,16 @@ def test_a_first_load_records_every_record_as_created(
 def test_an_edit_is_recorded_with_exactly_its_fields(seed_copy: Path, fresh_engine: Engine) -> None:
     first = load(fresh_engine, seed_dir=seed_copy)
     assert load(fresh_engine, seed_dir=seed_copy).version == first.version  # no-op
-    _edit(
-        seed_copy / "meetings.toml", 'id = "summit-6"\n', 'id = "summit-6"\nreviewed = 2026-12-01\n'
+    meeting = data.records("meetings")[0].id
+    curate.set_reviewed(
+        seed_copy / "meetings.toml", "meetings", meeting, curate.later_than_any_review()
     )
     second = load(fresh_engine, seed_dir=seed_copy)
     assert second.version == first.version + 1
     with api(fresh_engine) as client:
         changes = _feed(client, first.version)
         assert [(c["collection"], c["record_id"], c["action"], c["fields"]) for c in changes] == [
-            ("meetings", "summit-6", "updated", ["reviewed"])
+            ("meetings", meeting, "updated", ["reviewed"])
         ]
         assert changes[0]["version"] == second.version
         assert _feed(client, second.version) == []
@@ -79,39 +83,38 @@ def test_a_no_op_seed_records_nothing(seed_copy: Path, fresh_engine: Engine) -> 
 
 def test_swapped_positions_are_two_updates(seed_copy: Path, fresh_engine: Engine) -> None:
     first = load(fresh_engine, seed_dir=seed_copy)
-    _set_positions(seed_copy / "reform_areas.toml", "reform_areas", {"charter": 2})
-    _set_positions(seed_copy / "reform_areas.toml", "reform_areas", {"new-areas-of-cooperation": 1})
+    one, two, *_ = curate.by_position("reform-areas")
+    _set_positions(seed_copy / "reform_areas.toml", "reform_areas", {one: 2})
+    _set_positions(seed_copy / "reform_areas.toml", "reform_areas", {two: 1})
     load(fresh_engine, seed_dir=seed_copy)
     with api(fresh_engine) as client:
         changes = _feed(client, first.version)
-    assert [(c["record_id"], c["action"], c["fields"]) for c in changes] == [
-        ("charter", "updated", ["position"]),
-        ("new-areas-of-cooperation", "updated", ["position"]),
-    ]
+    assert sorted((c["record_id"], c["action"], c["fields"]) for c in changes) == sorted(
+        [(one, "updated", ["position"]), (two, "updated", ["position"])]
+    )
 
 
 def test_a_removed_record_is_deleted_and_an_added_one_created(
     seed_copy: Path, fresh_engine: Engine
 ) -> None:
     first = load(fresh_engine, seed_dir=seed_copy)
+    renamed = data.records("reform-areas")[-1].id
     path = seed_copy / "reform_areas.toml"
-    text = path.read_text(encoding="utf-8")
-    text = text.replace('id = "human-resources"', 'id = "people"', 1)
-    path.write_text(text, encoding="utf-8")
+    curate.edit_record(path, "reform_areas", renamed, f'id = "{renamed}"', 'id = "renamed-area"')
     load(fresh_engine, seed_dir=seed_copy)
     with api(fresh_engine) as client:
         changes = _feed(client, first.version)
     actions = {(c["record_id"], c["action"]) for c in changes}
-    assert actions == {("human-resources", "deleted"), ("people", "created")}
+    assert actions == {(renamed, "deleted"), ("renamed-area", "created")}
     created = next(c for c in changes if c["action"] == "created")
     assert {"id", "names", "position", "sources"} <= set(created["fields"])
 
 
 def test_a_failed_seed_records_no_change(seed_copy: Path, fresh_engine: Engine) -> None:
     first = load(fresh_engine, seed_dir=seed_copy)
-    path = seed_copy / "reform_areas.toml"
-    text = re.sub(r"position = 2\n", "position = 1\n", path.read_text(encoding="utf-8"), count=1)
-    path.write_text(text, encoding="utf-8")
+    _set_positions(
+        seed_copy / "reform_areas.toml", "reform_areas", {curate.by_position("reform-areas")[-1]: 1}
+    )
     with pytest.raises(SeedError):
         load(fresh_engine, seed_dir=seed_copy)
     with api(fresh_engine) as client:

@@ -1,57 +1,113 @@
-"""Every quote citing a source document occurs in it (CI fails if the documents are absent)."""
+"""Every quote citing a source document occurs in it. The documents come from
+`CICA_SOURCES_DIR` or `../shared/seeds` (the `source_documents` fixture): in CI their
+absence fails these tests; elsewhere it skips them, saying how to run them."""
 
-import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from app.cli import main
-from seed import SEED_DIR
+from app.core.config import get_settings
 from seed.check import check_sources
-from tests.conftest import SOURCES_DIR
-
-requires_documents = pytest.mark.skipif(
-    not SOURCES_DIR.is_dir() and not os.environ.get("CI"),
-    reason="the source documents (../shared/seeds) are not beside this checkout",
-)
+from seed.quotes import quote_occurs
+from tests.support import curate, data
 
 
-@requires_documents
-def test_every_seed_document_quote_is_verbatim() -> None:
-    result = check_sources(SOURCES_DIR)
+def test_every_seed_document_quote_is_verbatim(source_documents: Path) -> None:
+    result = check_sources(source_documents)
     assert result.problems == []
-    assert result.documents == 5
-    assert result.checked >= 50
+    assert result.documents == len(data.seed_documents())
+    cited = [
+        c
+        for item in data.dataset().records.values()
+        for record in item
+        for c in record.sources
+        if c.source_id in data.seed_documents()
+    ]
+    assert result.checked >= len(cited) > 0
 
 
-@requires_documents
-def test_cli_exit_status(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["check-sources", str(SOURCES_DIR)]) == 0
+def test_cli_exit_status(source_documents: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check-sources", str(source_documents)]) == 0
     assert "0 problems" in capsys.readouterr().out
 
 
-@requires_documents
-def test_an_altered_quote_is_reported(tmp_path: Path) -> None:
-    seed_copy = tmp_path / "seed"
-    shutil.copytree(SEED_DIR, seed_copy, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
-    members = seed_copy / "members.toml"
-    members.write_text(
-        members.read_text().replace("India (a CICA founder)", "India (a CICA observer)")
-    )
-    result = check_sources(SOURCES_DIR, seed_dir=seed_copy)
-    assert len(result.problems) == 1 and "India (a CICA observer)" in result.problems[0]
+def test_an_altered_quote_is_reported(source_documents: Path, seed_copy: Path) -> None:
+    cited = next(curate.cited_quotes())
+    altered = curate.altered_by_one_word(cited.quote)
+    cited.replace(seed_copy, altered)
+    result = check_sources(source_documents, seed_dir=seed_copy)
+    assert len(result.problems) == 1
+    assert result.problems[0].startswith(f"{cited.file}, record {cited.record_id}, ")
+    assert repr(altered) in result.problems[0]
 
 
-@requires_documents
-def test_a_changed_document_is_reported(tmp_path: Path) -> None:
+def test_a_changed_document_is_reported(source_documents: Path, tmp_path: Path) -> None:
     documents = tmp_path / "docs"
-    shutil.copytree(SOURCES_DIR, documents)
-    target = next(documents.glob("004_*.txt"))
-    target.chmod(0o644)
-    target.write_text(
-        target.read_text().replace("Kuwait joining in 2022", "Kuwait joining in 2021")
+    shutil.copytree(source_documents, documents)
+    files = {s.id: s.file for s in data.dataset().sources if s.file}
+    cited = next(
+        c
+        for c in curate.cited_quotes()
+        if c.quote in (documents / files[c.source_id]).read_text(encoding="utf-8")
     )
+    target = documents / files[cited.source_id]
+    target.chmod(0o644)
+    altered = curate.altered_by_one_word(cited.quote)
+    target.write_text(
+        target.read_text(encoding="utf-8").replace(cited.quote, altered), encoding="utf-8"
+    )
+    assert not quote_occurs(cited.quote, target.read_text(encoding="utf-8"))
     problems = check_sources(documents).problems
     assert any("sha256" in p for p in problems)
-    assert any("Kuwait joining in 2022" in p for p in problems)
+    assert any(repr(cited.quote) in p for p in problems)
+
+
+@pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch, fresh_engine: Engine) -> Iterator[None]:
+    """`cica-api` on a fresh database, with no `CICA_SOURCES_DIR` of the developer's."""
+    monkeypatch.setenv("CICA_DATABASE_URL", fresh_engine.url.render_as_string(hide_password=False))
+    monkeypatch.delenv("CICA_SOURCES_DIR", raising=False)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_check_sources_without_documents_names_the_setting_and_argument(
+    cli_env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["check-sources"]) == 2
+    err = capsys.readouterr().err
+    assert "CICA_SOURCES_DIR" in err and "check-sources DIR" in err and "None" not in err
+
+
+def test_a_dry_run_without_documents_says_quotes_are_not_checked(
+    cli_env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["seed", "--dry-run"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == (
+        "quotes not checked: no source documents (set CICA_SOURCES_DIR or pass --sources DIR)"
+    )
+    assert out[-1].startswith("dry run, nothing written: ")
+
+
+def test_a_dry_run_with_documents_checks_every_quote(
+    cli_env: None,
+    source_documents: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["seed", "--dry-run", "--sources", str(source_documents)]) == 0
+    checked = check_sources(source_documents).checked
+    out = capsys.readouterr().out
+    assert f"{checked} quotes checked against {len(data.seed_documents())} documents" in out
+    monkeypatch.setenv("CICA_SOURCES_DIR", str(source_documents))
+    get_settings.cache_clear()
+    assert main(["seed", "--dry-run"]) == 0
+    assert f"{checked} quotes checked" in capsys.readouterr().out
+    assert main(["seed", "--dry-run", "--sources", str(source_documents / "nowhere")]) == 2
+    assert "no such directory of source documents" in capsys.readouterr().err

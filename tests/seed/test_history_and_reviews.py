@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pycountry
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -14,6 +15,14 @@ from app.core.config import Settings
 from app.main import create_app
 from seed.errors import SeedError
 from seed.loader import load
+from tests.support import curate, data
+
+# An observer state no conflict is about: each test gives it a history of its own.
+OBSERVER = next(
+    o.id
+    for o in data.records("observers")
+    if o.type == "state" and o.id not in data.conflicted("observers")
+)
 
 
 @contextmanager
@@ -42,13 +51,13 @@ def _ids(client: TestClient, query: str) -> set[str]:
 def test_an_attested_start_answers_as_of_from_that_day(
     seed_copy: Path, fresh_engine: Engine
 ) -> None:
-    _set_history(seed_copy, "MY", '[{ status = "observer", attested_from = "2004-06" }]')
+    _set_history(seed_copy, OBSERVER, '[{ status = "observer", attested_from = "2004-06" }]')
     load(fresh_engine, seed_dir=seed_copy)
     with api(fresh_engine) as client:
-        assert "MY" in _ids(client, "as_of=2004-06-01")
-        assert "MY" in _ids(client, "")
-        assert "MY" not in _ids(client, "as_of=2004-05-31")
-        period = client.get("/v1/observers/MY").json()["history"][0]
+        assert OBSERVER in _ids(client, "as_of=2004-06-01")
+        assert OBSERVER in _ids(client, "")
+        assert OBSERVER not in _ids(client, "as_of=2004-05-31")
+        period = client.get(f"/v1/observers/{OBSERVER}").json()["history"][0]
         assert period == {
             "status": "observer",
             "from": None,
@@ -64,17 +73,18 @@ def test_a_former_observer_is_listed_on_its_days_and_says_it_ended(
     seed_copy: Path, fresh_engine: Engine
 ) -> None:
     _set_history(
-        seed_copy, "MY", '[{ status = "observer", attested_from = "2004", to = "2008-03" }]'
+        seed_copy, OBSERVER, '[{ status = "observer", attested_from = "2004", to = "2008-03" }]'
     )
     load(fresh_engine, seed_dir=seed_copy)
     with api(fresh_engine) as client:
-        assert "MY" in _ids(client, "as_of=2006-01-01")
-        assert "MY" not in _ids(client, "as_of=2008-03-01")
-        assert "MY" not in _ids(client, "")
-        record = client.get("/v1/observers/MY").json()
+        assert OBSERVER in _ids(client, "as_of=2006-01-01")
+        assert OBSERVER not in _ids(client, "as_of=2008-03-01")
+        assert OBSERVER not in _ids(client, "")
+        record = client.get(f"/v1/observers/{OBSERVER}").json()
         assert record["status"] == "former-observer" and record["until"] == "2008-03"
-        listed = client.get("/v1/observers?as_of=2006-01-01&q=malaysia").json()["data"]
-        assert [r["status"] for r in listed] == ["observer"]
+        name = pycountry.countries.get(alpha_2=OBSERVER).name
+        listed = client.get(f"/v1/observers?as_of=2006-01-01&q={name}").json()["data"]
+        assert [r["status"] for r in listed if r["id"] == OBSERVER] == ["observer"]
 
 
 def test_an_end_no_source_dates_counts_to_the_last_attested_day(
@@ -82,15 +92,15 @@ def test_an_end_no_source_dates_counts_to_the_last_attested_day(
 ) -> None:
     _set_history(
         seed_copy,
-        "MY",
+        OBSERVER,
         '[{ status = "observer", attested_from = "2004", attested_until = "2006-06-20" }]',
     )
     load(fresh_engine, seed_dir=seed_copy)
     with api(fresh_engine) as client:
-        assert "MY" in _ids(client, "as_of=2006-06-20")
-        assert "MY" not in _ids(client, "as_of=2006-06-21")
-        assert "MY" not in _ids(client, "")
-        record = client.get("/v1/observers/MY").json()
+        assert OBSERVER in _ids(client, "as_of=2006-06-20")
+        assert OBSERVER not in _ids(client, "as_of=2006-06-21")
+        assert OBSERVER not in _ids(client, "")
+        record = client.get(f"/v1/observers/{OBSERVER}").json()
         assert record["status"] == "former-observer" and record["until"] is None
         assert record["history"][0]["end_known"] is False
         assert record["history"][0]["attested_until"] == "2006-06-20"
@@ -104,7 +114,7 @@ def test_a_start_and_an_attested_start_together_are_refused(
     seed_copy: Path, fresh_engine: Engine
 ) -> None:
     _set_history(
-        seed_copy, "MY", '[{ status = "observer", from = "2004", attested_from = "2004" }]'
+        seed_copy, OBSERVER, '[{ status = "observer", from = "2004", attested_from = "2004" }]'
     )
     with pytest.raises(SeedError, match="attested_from"):
         load(fresh_engine, seed_dir=seed_copy)
@@ -113,20 +123,22 @@ def test_a_start_and_an_attested_start_together_are_refused(
 def test_reviewed_defaults_per_file_and_a_record_overrides_it(
     seed_copy: Path, fresh_engine: Engine
 ) -> None:
+    """A record without its own `reviewed` shows its file's; one with it shows its own; and
+    `data_as_of` is the latest of all."""
     path = seed_copy / "reform_areas.toml"
-    text = path.read_text(encoding="utf-8")
-    default = re.search(r"^reviewed = (\S+)$", text, re.MULTILINE)
-    assert default is not None and 'id = "budget"\nreviewed' not in text
-    path.write_text(
-        text.replace('id = "budget"\n', 'id = "budget"\nreviewed = 2026-12-02\n', 1),
-        encoding="utf-8",
-    )
+    curate.drop_record_reviews(path)
+    default = re.search(r"^reviewed = (\S+)$", path.read_text(encoding="utf-8"), re.MULTILINE)
+    assert default is not None
+    reviewed, *others = [a.id for a in data.records("reform-areas")]
+    day = curate.later_than_any_review()
+    curate.set_reviewed(path, "reform_areas", reviewed, day)
     load(fresh_engine, seed_dir=seed_copy)
     with api(fresh_engine) as client:
-        assert client.get("/v1/reform-areas/budget").json()["reviewed"] == "2026-12-02"
-        assert client.get("/v1/reform-areas/human-resources").json()["reviewed"] == default.group(1)
+        assert client.get(f"/v1/reform-areas/{reviewed}").json()["reviewed"] == day
+        for other in others:
+            assert client.get(f"/v1/reform-areas/{other}").json()["reviewed"] == default.group(1)
         meta = client.get("/v1/observers").json()["meta"]
-        assert meta["data_as_of"] == "2026-12-02"
+        assert meta["data_as_of"] == day
         exports = client.get("/v1/exports/dataset.json").json()
         assert exports["data_as_of"] == meta["data_as_of"]
         assert client.get("/v1/organization").json()["data_as_of"] == meta["data_as_of"]

@@ -16,25 +16,11 @@ from app.models import CbmDimension, Chairmanship, DatasetVersion, ReformArea, S
 from seed import loader
 from seed.errors import SeedError
 from seed.loader import TABLE_ORDER, DesiredRows, load, unique_column_sets
+from tests.support import curate, data
 
 Dump = dict[str, list[tuple[Any, ...]]]
-REFORM_AREAS = [
-    "charter",
-    "new-areas-of-cooperation",
-    "cbm-implementation",
-    "rules-of-procedure",
-    "secretary-general-role",
-    "secretariat-status",
-    "budget",
-    "human-resources",
-]
-CBM_DIMENSIONS = [
-    "military-political",
-    "new-challenges-and-threats",
-    "economic",
-    "environmental",
-    "human",
-]
+REFORM_AREAS = curate.by_position("reform-areas")
+CBM_DIMENSIONS = curate.by_position("cbm-dimensions")
 SQL_WORDS = re.compile(r"\b(INSERT|UPDATE|SELECT|DELETE)\b|\[SQL|\[parameters")
 
 
@@ -62,12 +48,7 @@ def _ids_by_position(engine: Engine, model: type[SQLModel]) -> list[str]:
 
 def _set_positions(path: Path, collection: str, positions: dict[str, int]) -> None:
     """Give records new positions by editing the file, as a curator would."""
-    text = path.read_text()
-    for record_id, position in positions.items():
-        pattern = rf'(\[\[{collection}\]\]\nid = "{re.escape(record_id)}"\nposition = )\d+'
-        text, count = re.subn(pattern, rf"\g<1>{position}", text)
-        assert count == 1, record_id
-    path.write_text(text)
+    curate.set_positions(path, collection, positions)
 
 
 def _replace(path: Path, old: str, new: str) -> None:
@@ -93,10 +74,15 @@ def test_an_edited_field_updates_its_row_in_place(
     version = _version(fresh_engine)
     with Session(fresh_engine) as session:
         before = {a.id: a.updated_at for a in session.scalars(select(ReformArea))}
-    _replace(
+    text = (seed_copy / "reform_areas.toml").read_text(encoding="utf-8")
+    edited = next(a for a in data.records("reform-areas") if f'progress = "{a.progress}"' in text)
+    progress = f'progress = "{edited.progress}"'
+    curate.edit_record(
         seed_copy / "reform_areas.toml",
-        "the Secretary General called for a review of the HR policy.",
-        "the Secretary General called for a review of the staff rules.",
+        "reform_areas",
+        edited.id,
+        progress,
+        progress.removesuffix('"') + ' Edited."',
     )
     _later(monkeypatch)
     report = load(fresh_engine, seed_dir=seed_copy)
@@ -106,11 +92,10 @@ def test_an_edited_field_updates_its_row_in_place(
     assert report.version == version + 1 == _version(fresh_engine)
     with Session(fresh_engine) as session:
         after = {a.id: a for a in session.scalars(select(ReformArea))}
-    assert after["human-resources"].progress is not None
-    assert after["human-resources"].progress.endswith("review of the staff rules.")
-    assert after["human-resources"].updated_at > before["human-resources"]
-    assert {i: a.updated_at for i, a in after.items() if i != "human-resources"} == {
-        i: t for i, t in before.items() if i != "human-resources"
+    assert after[edited.id].progress == f"{edited.progress} Edited."
+    assert after[edited.id].updated_at > before[edited.id]
+    assert {i: a.updated_at for i, a in after.items() if i != edited.id} == {
+        i: t for i, t in before.items() if i != edited.id
     }
 
 
@@ -124,29 +109,23 @@ def test_an_unchanged_reload_changes_nothing(fresh_engine: Engine, seed_copy: Pa
 
 def test_two_reform_areas_swap_positions(fresh_engine: Engine, seed_copy: Path) -> None:
     load(fresh_engine, seed_dir=seed_copy)
-    _set_positions(
-        seed_copy / "reform_areas.toml",
-        "reform_areas",
-        {"charter": 2, "new-areas-of-cooperation": 1},
-    )
+    one, two, three, *_ = REFORM_AREAS
+    _set_positions(seed_copy / "reform_areas.toml", "reform_areas", {one: 2, two: 1})
     report = load(fresh_engine, seed_dir=seed_copy)
     assert report.updated["reform_areas"] == 2 and _nothing_changes(report)
     assert report.version == 2
-    assert _ids_by_position(fresh_engine, ReformArea)[:3] == [
-        "new-areas-of-cooperation",
-        "charter",
-        "cbm-implementation",
-    ]
+    assert _ids_by_position(fresh_engine, ReformArea)[:3] == [two, one, three]
     # And the swapped state is stable: loading it again changes nothing.
     assert not load(fresh_engine, seed_dir=seed_copy).changed
 
 
 def test_reform_areas_rotate_through_all_positions(fresh_engine: Engine, seed_copy: Path) -> None:
     load(fresh_engine, seed_dir=seed_copy)
-    rotated = {area: (index + 1) % 8 + 1 for index, area in enumerate(REFORM_AREAS)}
+    count = len(REFORM_AREAS)
+    rotated = {area: (index + 1) % count + 1 for index, area in enumerate(REFORM_AREAS)}
     _set_positions(seed_copy / "reform_areas.toml", "reform_areas", rotated)
     report = load(fresh_engine, seed_dir=seed_copy)
-    assert report.updated["reform_areas"] == 8
+    assert report.updated["reform_areas"] == count
     assert _ids_by_position(fresh_engine, ReformArea) == REFORM_AREAS[-1:] + REFORM_AREAS[:-1]
 
 
@@ -154,31 +133,32 @@ def test_a_replaced_reform_area_takes_the_old_ones_position(
     fresh_engine: Engine, seed_copy: Path
 ) -> None:
     load(fresh_engine, seed_dir=seed_copy)
-    _replace(seed_copy / "reform_areas.toml", 'id = "human-resources"', 'id = "staff-policy"')
+    replaced = REFORM_AREAS[-1]
+    _replace(seed_copy / "reform_areas.toml", f'id = "{replaced}"', 'id = "staff-policy"')
     report = load(fresh_engine, seed_dir=seed_copy)
     assert (report.inserted["reform_areas"], report.deleted["reform_areas"]) == (1, 1)
-    assert report.inserted["citations"] == report.deleted["citations"] == 2
+    citations = len(data.record("reform-areas", replaced).sources)
+    assert report.inserted["citations"] == report.deleted["citations"] == citations
     assert _ids_by_position(fresh_engine, ReformArea)[-1] == "staff-policy"
 
 
 def test_cbm_dimensions_can_be_reordered(fresh_engine: Engine, seed_copy: Path) -> None:
     load(fresh_engine, seed_dir=seed_copy)
-    reversed_order = {dimension: 5 - index for index, dimension in enumerate(CBM_DIMENSIONS)}
+    count = len(CBM_DIMENSIONS)
+    reversed_order = {dimension: count - index for index, dimension in enumerate(CBM_DIMENSIONS)}
     _set_positions(seed_copy / "cbm_dimensions.toml", "cbm_dimensions", reversed_order)
     report = load(fresh_engine, seed_dir=seed_copy)
-    assert report.updated["cbm_dimensions"] == 4  # the middle one keeps position 3
-    assert sum(report.updated.values()) == 4 and _nothing_changes(report)
+    moved = count - count % 2  # the middle one of an odd number keeps its position
+    assert report.updated["cbm_dimensions"] == moved
+    assert sum(report.updated.values()) == moved and _nothing_changes(report)
     assert _ids_by_position(fresh_engine, CbmDimension) == CBM_DIMENSIONS[::-1]
 
 
 def test_a_swap_in_a_dry_run_writes_nothing(fresh_engine: Engine, seed_copy: Path) -> None:
     load(fresh_engine, seed_dir=seed_copy)
     before = _dump(fresh_engine)
-    _set_positions(
-        seed_copy / "reform_areas.toml",
-        "reform_areas",
-        {"charter": 2, "new-areas-of-cooperation": 1},
-    )
+    one, two, *_ = REFORM_AREAS
+    _set_positions(seed_copy / "reform_areas.toml", "reform_areas", {one: 2, two: 1})
     assert load(fresh_engine, seed_dir=seed_copy, dry_run=True).updated["reform_areas"] == 2
     assert _dump(fresh_engine) == before
 
@@ -188,15 +168,16 @@ def test_a_shared_position_names_the_record_and_changes_nothing(
 ) -> None:
     load(fresh_engine, seed_dir=seed_copy)
     before = _dump(fresh_engine)
-    _set_positions(seed_copy / "reform_areas.toml", "reform_areas", {"charter": 2})
+    one, two, *_ = REFORM_AREAS
+    _set_positions(seed_copy / "reform_areas.toml", "reform_areas", {one: 2})
     # A valid change elsewhere must not be applied either: the load is all or nothing.
-    _replace(seed_copy / "members.toml", 'from = "2022-10-13"', 'from = "2022-10"')
+    curate.reduce_join_precision(seed_copy)
     with pytest.raises(SeedError) as error:
         load(fresh_engine, seed_dir=seed_copy)
     assert error.value.file == "reform_areas.toml"
-    assert error.value.record in {"charter", "new-areas-of-cooperation"}
+    assert error.value.record in {one, two}
     assert error.value.field == "position"
-    assert "charter" in str(error.value) and "new-areas-of-cooperation" in str(error.value)
+    assert one in str(error.value) and two in str(error.value)
     assert not SQL_WORDS.search(str(error.value)) and len(str(error.value)) < 200
     assert _dump(fresh_engine) == before
 
@@ -205,24 +186,37 @@ def test_a_shared_position_in_a_first_load_leaves_the_database_empty(
     fresh_engine: Engine, seed_copy: Path
 ) -> None:
     before = _dump(fresh_engine)
-    _set_positions(seed_copy / "cbm_dimensions.toml", "cbm_dimensions", {"human": 1})
+    first, last = CBM_DIMENSIONS[0], CBM_DIMENSIONS[-1]
+    _set_positions(seed_copy / "cbm_dimensions.toml", "cbm_dimensions", {last: 1})
     with pytest.raises(SeedError) as error:
         load(fresh_engine, seed_dir=seed_copy)
     assert (error.value.file, error.value.field) == ("cbm_dimensions.toml", "position")
-    assert error.value.record in {"human", "military-political"}
+    assert error.value.record in {last, first}
     assert _dump(fresh_engine) == before
 
 
 def test_a_priority_area_id_used_twice_is_named(fresh_engine: Engine, seed_copy: Path) -> None:
-    _replace(seed_copy / "cbm_dimensions.toml", 'id = "tourism"', 'id = "volunteerism"')
+    first, *_, last = data.records("cbm-dimensions")
+    taken, renamed = first.areas[0].id, last.areas[0].id
+    curate.edit_record(
+        seed_copy / "cbm_dimensions.toml",
+        "cbm_dimensions",
+        last.id,
+        f'id = "{renamed}"\n',
+        f'id = "{taken}"\n',
+    )
     with pytest.raises(SeedError) as error:
         load(fresh_engine, seed_dir=seed_copy)
     assert (error.value.file, error.value.record, error.value.field) == (
         "cbm_dimensions.toml",
-        "human.volunteerism",
+        f"{last.id}.{taken}",
         "id",
     )
-    assert error.value.message == "same id as record economic.volunteerism"
+    assert error.value.message == f"same id as record {first.id}.{taken}"
+
+
+AREA = REFORM_AREAS[-1]
+CHAIRMANSHIP = data.records("chairmanships")[-1].id
 
 
 def _corrupt(
@@ -249,21 +243,21 @@ def _corrupt(
     [
         (
             ReformArea,
-            "budget",
+            AREA,
             {"status": "abandoned"},
-            ("reform_areas.toml", "budget", "status", "value not allowed"),
+            ("reform_areas.toml", AREA, "status", "value not allowed"),
         ),
         (
             ReformArea,
-            "budget",
+            AREA,
             {"status": None},
-            ("reform_areas.toml", "budget", "status", "a value is required"),
+            ("reform_areas.toml", AREA, "status", "a value is required"),
         ),
         (
             Chairmanship,
-            "azerbaijan-2024",
+            CHAIRMANSHIP,
             {"state_id": "ZZ"},
-            ("chairmanships.toml", "azerbaijan-2024", None, "does not exist"),
+            ("chairmanships.toml", CHAIRMANSHIP, None, "does not exist"),
         ),
     ],
 )
@@ -299,7 +293,7 @@ def test_the_cli_prints_the_seed_error(
     from app.cli import main
 
     load(fresh_engine, seed_dir=seed_copy)
-    _set_positions(seed_copy / "reform_areas.toml", "reform_areas", {"budget": 1})
+    _set_positions(seed_copy / "reform_areas.toml", "reform_areas", {REFORM_AREAS[-1]: 1})
     url = fresh_engine.url.render_as_string(hide_password=False)
     monkeypatch.setenv("CICA_DATABASE_URL", url)
     monkeypatch.setattr(loader, "load", functools.partial(load, seed_dir=seed_copy))
