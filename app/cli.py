@@ -28,6 +28,7 @@ SERVE_SETTINGS = """settings (environment variables, or a .env file; all in docs
   CICA_PUBLIC_URL        base of every link (default http://<host>:<port>)
   CICA_TRUSTED_PROXIES   proxies whose X-Forwarded-For is believed (default none)
   CICA_MAX_CONNECTIONS   open connections per worker (default 1000)
+  CICA_REDIS_URL         rate-limit counters shared by replicas (default: per process)
   CICA_METRICS_PORT      Prometheus metrics on 127.0.0.1 (default 9300)
   CICA_LOG_LEVEL         log level (default info)
 

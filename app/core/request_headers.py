@@ -9,8 +9,7 @@ line while the renderer read the first let one client choose another's answer).
 Repeated field lines are combined as RFC 9110 section 5.3 says: joined with ", " in the
 order they came, for the fields defined as lists (`Accept`, `Accept-Language`,
 `Accept-Encoding`, `If-None-Match`, `Access-Control-Request-Headers`, `Authorization`).
-A field that holds
-one value (`Host`, `If-Modified-Since`, `Origin`, `X-Request-ID`,
+A field that holds one value (`Host`, `If-Modified-Since`, `Origin`, `X-Request-ID`,
 `Access-Control-Request-Method`) sent twice cannot be combined: the reading names it in
 `problem` and the edge answers 400. So does a `Host` missing from an HTTP/1.1 request
 (RFC 9112 section 3.2).
