@@ -1,5 +1,6 @@
 """Application factory: metadata, middleware, routers, error handlers, lifespan."""
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -37,6 +38,8 @@ from app.core.metrics import (
 from app.core.rate_limit import RateLimiter, RedisLeases, policies_from
 from app.core.read_model import Maintainer, ReadModel
 from app.registry import COLLECTIONS
+
+logger = logging.getLogger("app")
 
 DESCRIPTION = """
 Reference data about the **Conference on Interaction and Confidence Building Measures in
@@ -103,6 +106,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             ready=lambda: maintainer.prepared,
         )
         await key_poller.start()
+        logger.info("serving the CICA Data API; documentation at %s/docs", settings.public_url)
         yield
         await key_poller.stop()
         await maintainer.stop()
@@ -123,10 +127,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         openapi_tags=_tags(),
         lifespan=lifespan,
         license_info={"name": "MIT", "identifier": "MIT"},
+        contact={"name": "Report a wrong fact or a problem", "url": settings.contact_url},
+        servers=[{"url": settings.public_url, "description": "This deployment"}],
         # Served from installed assets under a Content-Security-Policy (app.api.docs).
         docs_url=None,
         redoc_url=None,
     )
+    # A trailing-slash redirect is sent by the 404 handler, from CICA_PUBLIC_URL
+    # (app.core.errors.slash_redirect); Starlette's own takes its Location from `Host`.
+    app.router.redirect_slashes = False
     app.state.settings = settings
     app.state.read_model = read_model
     app.state.keys = keys
@@ -144,7 +153,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             build=build,
         )
         app.state.metrics = MetricsExport(
-            build_registry(collector), host=settings.metrics_host, port=settings.metrics_port
+            build_registry(collector),
+            host=settings.metrics_host,
+            port=None if settings.metrics_on_api_port else settings.metrics_port,
         )
     access_log = AccessLog() if settings.access_log else None
     install_error_handlers(app)
