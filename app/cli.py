@@ -2,35 +2,94 @@
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 
 from app import keys_cli
 from app.core.config import get_settings
+from app.core.database_check import DatabaseProblem, check_database, describe, parse
 from app.core.db import build_engine
 from app.core.logging import configure as configure_logging
 from app.core.migrations import upgrade_to_head
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
 EVENT_LOOP = "uvloop"
 """`serve`'s default loop; `scripts.bench` runs its bare-Starlette ceiling on the same one."""
 HTTP_PARSER = "httptools"
+"""The parser under `app.core.server`'s protocol, which `serve` runs."""
+SERVE_SETTINGS = """settings (environment variables, or a .env file; all in docs/operations.md):
+  CICA_DATABASE_URL      database (default sqlite:///./cica.db; postgresql://user@host/name)
+  CICA_PUBLIC_URL        base of every link (default http://<host>:<port>)
+  CICA_TRUSTED_PROXIES   proxies whose X-Forwarded-For is believed (default none)
+  CICA_MAX_CONNECTIONS   open connections per worker (default 1000)
+  CICA_REDIS_URL         rate-limit counters shared by replicas (default: per process)
+  CICA_METRICS_PORT      Prometheus metrics on 127.0.0.1 (default 9300)
+  CICA_LOG_LEVEL         log level (default info)
+
+The database is checked before the server starts: a setting that cannot work ends
+`serve` with one line naming it, and exit code 2.
+"""
+
+
+def _port(text: str) -> int:
+    return _number(text, 1, 65535, "a port from 1 to 65535")
+
+
+def _workers(text: str) -> int:
+    return _number(text, 1, 512, "a number of workers from 1 to 512")
+
+
+def _number(text: str, low: int, high: int, wanted: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"{text!r} is not {wanted}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cica-api", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    serve = commands.add_parser("serve", help="migrate, seed an empty database, then serve")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
-    serve.add_argument("--no-seed", action="store_true", help="do not seed an empty database")
+    serve = commands.add_parser(
+        "serve",
+        help="migrate, seed an empty database, then serve",
+        description="Serve the API: migrate and seed an empty database in the background, "
+        "answer /healthz at once and /readyz once the dataset is loaded.",
+        epilog=SERVE_SETTINGS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--port", type=_port, default=8000, help="port to listen on, 1-65535 (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        help="worker processes, each with its own snapshot and cache (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--no-seed",
+        action="store_true",
+        help="do not seed an empty database (default: seed it; CICA_SEED_EMPTY)",
+    )
     serve.add_argument(
         "--loop",
         choices=["uvloop", "asyncio"],
         default=EVENT_LOOP,
-        help=f"event loop (default {EVENT_LOOP})",
+        help="event loop (default: %(default)s)",
     )
-    serve.epilog = "Without CICA_PUBLIC_URL, links use http://<host>:<port>."
 
     commands.add_parser("migrate", help="apply migrations up to head")
 
@@ -69,11 +128,41 @@ def main(argv: list[str] | None = None) -> int:
         "check-sources": _check,
         "keys": keys_cli.run,
     }
-    return handler[args.command](args)
+    return _operator_errors(args.command, handler[args.command], args)
+
+
+def _operator_errors(
+    command: str, handler: Callable[[argparse.Namespace], int], args: argparse.Namespace
+) -> int:
+    """Run a subcommand; a setting that cannot work is one line on stderr and exit 2."""
+    try:
+        if command != "check-sources":  # every other command opens the database
+            parse(get_settings().database_url)
+        return handler(args)
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = "CICA_" + "_".join(str(part) for part in error["loc"]).upper()
+            print(f"cica-api {command}: {name}: {error['msg']}", file=sys.stderr)
+    except DatabaseProblem as exc:
+        print(f"cica-api {command}: {exc}", file=sys.stderr)
+    except SQLAlchemyError as exc:
+        try:
+            message = describe(exc, parse(get_settings().database_url))
+        except DatabaseProblem as problem:
+            message = str(problem)
+        print(f"cica-api {command}: {message}", file=sys.stderr)
+    return 2
+
+
+def _checked_engine() -> "Engine":
+    """An engine on a database that answered once (else a `DatabaseProblem`)."""
+    settings = get_settings()
+    check_database(settings)
+    return build_engine(settings)
 
 
 def _migrate(_args: argparse.Namespace) -> int:
-    engine = build_engine(get_settings())
+    engine = _checked_engine()
     upgrade_to_head(engine)
     engine.dispose()
     return 0
@@ -97,7 +186,7 @@ def _seed(args: argparse.Namespace) -> int:
     if documents is not None and not documents.is_dir():
         print(f"no such directory of source documents: {documents}", file=sys.stderr)
         return 2
-    engine = build_engine(get_settings())
+    engine = _checked_engine()
     try:
         if documents is None:
             print(f"quotes not checked: {NO_DOCUMENTS}")
@@ -160,15 +249,17 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from app.core.logging import log_config
+    from app.core.server import uvicorn_options
 
     if args.no_seed:
         os.environ["CICA_SEED_EMPTY"] = "false"
     if "CICA_PUBLIC_URL" not in os.environ:
         host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
         os.environ["CICA_PUBLIC_URL"] = f"http://{host}:{args.port}"
-    os.environ.setdefault("CICA_METRICS_HOST", args.host)
     get_settings.cache_clear()
     settings = get_settings()
+    check_database(settings)
+    _allow_open_files(settings.max_connections)
     proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
     uvicorn.run(
         "app.main:create_app",
@@ -183,9 +274,21 @@ def _serve(args: argparse.Namespace) -> int:
         forwarded_allow_ips=proxies or None,
         server_header=False,
         loop=args.loop,
-        http=HTTP_PARSER,
+        **uvicorn_options(settings.max_connections),
     )
     return 0
+
+
+def _allow_open_files(connections: int) -> None:
+    """Raise the soft limit on open files towards the hard one, so the connection cap
+    (not the file limit) is what a flood of connections meets."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = connections + 256  # the database pool, logs, the metrics port, the loop
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        new = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
 
 
 if __name__ == "__main__":

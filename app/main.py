@@ -1,5 +1,6 @@
 """Application factory: metadata, middleware, routers, error handlers, lifespan."""
 
+import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -39,6 +40,8 @@ from app.core.read_model import Maintainer, ReadModel
 from app.registry import COLLECTIONS
 from app.services.api_keys import known_keys
 from app.spec import CollectionSpec
+
+logger = logging.getLogger("app")
 
 DESCRIPTION = """
 Reference data about the **Conference on Interaction and Confidence Building Measures in
@@ -115,6 +118,7 @@ def create_app(
             load=known_keys,
         )
         await key_poller.start()
+        logger.info("serving the CICA Data API; documentation at %s/docs", settings.public_url)
         yield
         await key_poller.stop()
         await maintainer.stop()
@@ -135,10 +139,15 @@ def create_app(
         openapi_tags=_tags(collections),
         lifespan=lifespan,
         license_info={"name": "MIT", "identifier": "MIT"},
+        contact={"name": "Report a wrong fact or a problem", "url": settings.contact_url},
+        servers=[{"url": settings.public_url, "description": "This deployment"}],
         # Served from installed assets under a Content-Security-Policy (app.api.docs).
         docs_url=None,
         redoc_url=None,
     )
+    # A trailing-slash redirect is sent by the 404 handler, from CICA_PUBLIC_URL
+    # (app.core.errors.slash_redirect); Starlette's own takes its Location from `Host`.
+    app.router.redirect_slashes = False
     app.state.settings = settings
     app.state.collections = tuple(collections)
     app.state.read_model = read_model
@@ -157,7 +166,9 @@ def create_app(
             build=build,
         )
         app.state.metrics = MetricsExport(
-            build_registry(collector), host=settings.metrics_host, port=settings.metrics_port
+            build_registry(collector),
+            host=settings.metrics_host,
+            port=None if settings.metrics_on_api_port else settings.metrics_port,
         )
     access_log = AccessLog() if settings.access_log else None
     install_error_handlers(app)

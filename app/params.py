@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, create_model
 
 from app.core.choices import choice_pattern
+from app.core.errors import worded
 from app.core.listing import (
     CollectionParams,
     IsoDate,
@@ -35,7 +36,8 @@ AS_OF_DESCRIPTION = (
     "counts from 1 January of that year, one known by its month from the 1st of that month, "
     "and a status ends the day before the next one began."
 )
-STATE_CODE = r"^[A-Za-z]{2}$"
+STATE_CODE = worded(r"^[A-Za-z]{2}$", "must be a two-letter state code, such as KZ")
+RECORD_ID = worded(r"^[A-Za-z0-9-]+$", "must be a record id: letters, digits and hyphens")
 
 
 def public_fields(model: type[BaseModel]) -> list[str]:
@@ -239,7 +241,7 @@ class ConflictListParams(CollectionParams):
         default=None,
         min_length=1,
         max_length=80,
-        pattern=r"^[A-Za-z0-9-]+$",
+        pattern=RECORD_ID,
         description="Only conflicts about this record (its id, any case).",
         examples=["TH"],
     )
@@ -311,7 +313,7 @@ class ChangeListParams(CollectionParams):
         default=None,
         min_length=1,
         max_length=80,
-        pattern=r"^[A-Za-z0-9-]+$",
+        pattern=RECORD_ID,
         description="Only changes to this record (its id, any case).",
         examples=["KZ"],
     )

@@ -24,6 +24,9 @@ from seed.loader import load
 # Access lines are flushed 100 ms after a request, often after pytest stopped capturing
 # that test's output; tests/test_logging.py turns them on where they are the subject.
 os.environ.setdefault("CICA_ACCESS_LOG", "false")
+# Every app a test starts would bind the metrics port (9300 and up) beside the servers of
+# other runs on this machine: any free port instead (tests/test_metrics.py asks for one).
+os.environ.setdefault("CICA_METRICS_PORT", "0")
 # The suite sends thousands of requests from one address: rate limits are off here and on
 # in tests/keys/, which are about them (and in tests that start `serve` with a clean env).
 os.environ.setdefault("CICA_RATE_LIMITS", "false")

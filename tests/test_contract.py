@@ -77,7 +77,9 @@ CONFIG: dict[str, Any] = {
 }
 
 # Nothing connects to this database: building the document needs no lifespan.
-DOCUMENT: dict[str, Any] = create_app(Settings(database_url="sqlite://")).openapi()
+DOCUMENT: dict[str, Any] = create_app(
+    Settings(database_url="sqlite://", public_url="http://api.test")
+).openapi()
 
 schema = schemathesis.openapi.from_dict(
     copy.deepcopy(DOCUMENT), config=schemathesis.Config.from_dict(CONFIG)

@@ -9,6 +9,7 @@ import ipaddress
 import os
 import re
 import shutil
+import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -113,8 +114,9 @@ def test_compose_nginx_config_is_valid(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
-    """nginx with deploy/nginx's rules in front of one `cica-api serve` on SQLite."""
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[httpx.Client, str]]:
+    """nginx with deploy/nginx's rules in front of one `cica-api serve` on SQLite: a client
+    of the proxy, and the app's own address."""
     _nginx()
     folder = tmp_path_factory.mktemp("proxy")
     with (
@@ -122,7 +124,12 @@ def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
         running_proxy(int(app.rsplit(":", 1)[1]), folder / "nginx") as base,
         httpx.Client(base_url=base, timeout=10, trust_env=False) as client,
     ):
-        yield client
+        yield client, app
+
+
+@pytest.fixture(scope="module")
+def proxy(stack: tuple[httpx.Client, str]) -> httpx.Client:
+    return stack[0]
 
 
 def _status(response: httpx.Response) -> str:
@@ -183,6 +190,85 @@ def test_proxy_gives_each_response_its_own_request_id(proxy: httpx.Client) -> No
     assert made[0] != made[1] and all(
         re.fullmatch(r"[A-Za-z0-9._:@+=/-]{1,128}", m) for m in made
     ), made
+
+
+def _comparable(response: httpx.Response) -> object:
+    """The body, less a problem's `instance` (it names each request's own id)."""
+    if response.headers["content-type"].startswith("application/problem+json"):
+        return {k: v for k, v in response.json().items() if k != "instance"}
+    return response.content
+
+
+def _instance_id(response: httpx.Response) -> str:
+    """The request id the app put in a problem's `instance`."""
+    return str(response.json()["instance"]).rsplit("#request=", 1)[1]
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        [],
+        [("X-Request-ID", "client-chosen-3")],
+        [("X-Request-ID", "bad id <script>")],
+        [("X-Request-ID", "x" * 129)],
+        [("X-Request-ID", "first-id"), ("X-Request-ID", "second-id")],
+    ],
+    ids=["none", "valid", "invalid", "too long", "repeated"],
+)
+def test_proxy_and_app_agree_on_every_request_id(
+    proxy: httpx.Client, sent: list[tuple[str, str]]
+) -> None:
+    """The id the client sees is the id the app used (a problem's `instance` names it),
+    the client's own only if it matches the app's pattern, else one that tells nothing of
+    the proxy's host, worker or connection."""
+    response = proxy.get("/v1/members/NO-SUCH-ID", headers=sent)
+    assert response.status_code == 404
+    seen = response.headers.get_list("x-request-id")
+    assert len(seen) == 1 and seen[0] == _instance_id(response), (seen, response.text)
+    valid = [v for n, v in sent if re.fullmatch(r"[A-Za-z0-9._:@+=/-]{1,128}", v)]
+    if sent and valid and valid[0] == sent[0][1]:
+        assert seen[0] == sent[0][1]
+    else:
+        assert re.fullmatch(r"[0-9a-f]{32}", seen[0]), seen
+        assert socket.gethostname() not in seen[0]
+
+
+def test_proxy_made_ids_are_random(proxy: httpx.Client) -> None:
+    made = {proxy.get("/v1/members/NO-SUCH-ID").headers["x-request-id"] for _ in range(5)}
+    assert len(made) == 5
+
+
+@pytest.mark.parametrize(
+    ("limit", "name", "lines"),
+    [
+        (11, "Accept-Language", ["zz", "ru"]),
+        (12, "Accept-Language", ["ru", "zz"]),
+        (13, "Accept", ["text/html", "text/csv"]),
+        (14, "Accept", ["text/csv", "*/*"]),
+    ],
+)
+def test_repeated_headers_through_the_proxy_cache_never_reach_another_client(
+    stack: tuple[httpx.Client, str], limit: int, name: str, lines: list[str]
+) -> None:
+    """The proxy's cache key and the app read a repeated header alike, so what a client
+    repeating it gets filed under is what a client sending that one value would get."""
+    proxy, app = stack
+    url = f"/v1/members?fields=id,name&limit={limit}"  # a URL of its own: nothing cached yet
+    proxy.get(url, headers=[(name, line) for line in lines])
+    for headers in ({}, {name: lines[0]}, {name: lines[1]}):
+        for _ in range(2):  # a miss that fills the cache, then a hit
+            through = proxy.get(url, headers=headers)
+            direct = httpx.get(app + url, headers=headers, trust_env=False)
+            assert through.status_code == direct.status_code, headers
+            assert _comparable(through) == _comparable(direct), headers
+            assert through.headers.get("content-language") == direct.headers.get("content-language")
+
+
+def test_proxy_redirects_to_the_public_url(stack: tuple[httpx.Client, str]) -> None:
+    proxy, app = stack
+    response = proxy.get("/v1/members/KZ/", headers={"Host": "evil.example"})
+    assert response.status_code == 307
+    assert response.headers["location"] == app + "/v1/members/KZ"
 
 
 def test_proxy_passes_every_request_with_a_key_to_the_app(proxy: httpx.Client) -> None:

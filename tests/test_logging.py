@@ -264,6 +264,7 @@ def test_serve_writes_only_json_lines_on_stdout_and_flushes_at_shutdown(
     assert any(m.startswith("seeded the empty database") for m in messages)
     assert any(m.startswith("snapshot of dataset version 1") for m in messages)
     assert any("Application startup complete" in m for m in messages)
+    assert f"serving the CICA Data API; documentation at {base}/docs" in messages
     assert not [event for event in events if "color_message" in event]
     logged = {event["request_id"] for event in events if event["event"] == "request"}
     assert {f"req-{n}" for n in range(20)} <= logged

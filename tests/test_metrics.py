@@ -50,7 +50,9 @@ def value(scrape: Samples, name: str, **labels: str) -> float:
 def client(seeded_engine: Engine) -> Iterator[TestClient]:
     """An app of its own, so the counts below start at zero."""
     with TestClient(
-        app_on(seeded_engine), base_url="http://api.test", raise_server_exceptions=False
+        app_on(seeded_engine, metrics_on_api_port=True),
+        base_url="http://api.test",
+        raise_server_exceptions=False,
     ) as test_client:
         yield test_client
 
@@ -146,7 +148,10 @@ def test_cache_hits_misses_and_304s(client: TestClient) -> None:
 
 
 def test_no_cache_metrics_without_a_cache(seeded_engine: Engine) -> None:
-    with TestClient(app_on(seeded_engine, cache_max_bytes=0), base_url="http://api.test") as c:
+    with TestClient(
+        app_on(seeded_engine, cache_max_bytes=0, metrics_on_api_port=True),
+        base_url="http://api.test",
+    ) as c:
         c.get("/v1/members")
         scraped = scrape(c)
     assert not [name for (name, _) in scraped if name.startswith("cica_cache_")]
@@ -179,7 +184,7 @@ def test_pool_state_is_read_at_scrape_time(client: TestClient, seeded_engine: En
 
 
 def test_preflights_and_unhandled_errors_are_counted(seeded_engine: Engine) -> None:
-    app = app_on(seeded_engine)
+    app = app_on(seeded_engine, metrics_on_api_port=True)
 
     @app.get("/boom/{part}", include_in_schema=False)
     async def boom(part: str) -> None:
@@ -204,6 +209,24 @@ def test_the_standard_process_metrics_are_there(client: TestClient) -> None:
     assert {"process_cpu_seconds_total", "python_info", "cica_build_info"} <= names
 
 
+def test_metrics_on_the_api_port_are_never_sent_with_cors(client: TestClient) -> None:
+    response = client.get("/metrics", headers={"Origin": "https://page.example"})
+    assert response.status_code == 200
+    assert not [h for h in response.headers if h.startswith("access-control-")]
+    preflight = client.options(
+        "/metrics",
+        headers={"Origin": "https://page.example", "Access-Control-Request-Method": "GET"},
+    )
+    assert "access-control-allow-origin" not in preflight.headers
+
+
+def test_odd_statuses_fold_into_one_series() -> None:
+    metrics = RequestMetrics()
+    for status in (299, 418, 451, 599, 200):
+        metrics.observe("/healthz", "GET", status, 0.001)
+    assert metrics.requests == {("/healthz", "GET", 0): 4, ("/healthz", "GET", 200): 1}
+
+
 def test_openmetrics_is_answered_when_asked_for(client: TestClient) -> None:
     response = client.get("/metrics", headers={"Accept": "application/openmetrics-text"})
     assert response.headers["content-type"].startswith("application/openmetrics-text")
@@ -217,15 +240,25 @@ def test_metrics_off_is_a_404_problem(seeded_engine: Engine) -> None:
     assert response.headers["content-type"] == "application/problem+json"
 
 
-def test_metrics_on_a_port_of_their_own(seeded_engine: Engine) -> None:
+def test_metrics_are_on_a_loopback_port_of_their_own_by_default(seeded_engine: Engine) -> None:
+    assert Settings.model_fields["metrics_on_api_port"].default is False
+    assert Settings.model_fields["metrics_host"].default == "127.0.0.1"
+    assert Settings.model_fields["metrics_port"].default > 0
     app = app_on(seeded_engine, metrics_port=0)
     with TestClient(app, base_url="http://api.test") as c:
         c.get("/v1/members/KZ")
-        assert c.get("/metrics").status_code == 404
+        on_api_port = c.get("/metrics", headers={"Origin": "https://page.example"})
+        assert on_api_port.status_code == 404
+        assert "access-control-allow-origin" not in on_api_port.headers
         port = app.state.metrics.bound_port
         assert port
-        response = httpx.get(f"http://127.0.0.1:{port}/metrics", trust_env=False)
+        response = httpx.get(
+            f"http://127.0.0.1:{port}/metrics",
+            headers={"Origin": "https://page.example"},
+            trust_env=False,
+        )
         assert response.status_code == 200
+        assert not [h for h in response.headers if h.startswith("access-control-")]
         scraped = samples(response.text)
         assert requests_total(scraped, "/v1/members/{member_id}", "GET", 200) == 1
     with pytest.raises(httpx.TransportError):  # stopped with the app

@@ -2,7 +2,7 @@
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401
@@ -109,4 +109,27 @@ def test_revision_0007_goes_down_and_up_on_a_seeded_database(databases: Database
     assert (again.version, again.records, again.changed) == (first.version, 0, False)
     with engine.connect() as connection:
         assert all(connection.execute(select(RecordState.value)).scalars().all())
+    engine.dispose()
+
+
+def test_a_seeded_database_goes_down_to_base_and_up_again(databases: DatabaseFactory) -> None:
+    """A release can be rolled back once data uses what it added: each downgrade maps or
+    removes the values its upgrade allowed (0003: a `scheduled` meeting becomes `planned`)."""
+    from seed.loader import load
+
+    engine = databases.engine()
+    upgrade_to_head(engine)
+    load(engine)
+    with engine.connect() as connection:
+        statuses = set(connection.execute(text("SELECT DISTINCT status FROM meetings")).scalars())
+    downgrade_to_base(engine)
+    assert current_revision(engine) is None
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    upgrade_to_head(engine)
+    assert current_revision(engine) == head_revision()
+    report = load(engine)
+    assert report is not None
+    with engine.connect() as connection:
+        again = set(connection.execute(text("SELECT DISTINCT status FROM meetings")).scalars())
+    assert again == statuses
     engine.dispose()

@@ -92,11 +92,13 @@ def test_every_documented_example_runs_as_shown(client: TestClient) -> None:
         if not path.startswith("/v1/"):
             continue
         operation = item["get"]
-        url, query, required = path, {}, set()
+        url, query, headers, required = path, {}, {}, set()
         for parameter in operation.get("parameters", []):
             example = parameter["schema"]["examples"][0]
             if parameter["in"] == "path":
                 url = url.replace("{" + parameter["name"] + "}", str(example))
+            elif parameter["in"] == "header":
+                headers[parameter["name"]] = str(example)
             elif parameter["name"] not in ("offset",):
                 if parameter["required"]:
                     required.add(parameter["name"])
@@ -106,7 +108,7 @@ def test_every_documented_example_runs_as_shown(client: TestClient) -> None:
         chosen = {"lang", "fields", "format", "limit", *required}
         filters = {k: v for k, v in query.items() if k in chosen}
         for sent in (filters, query):
-            response = client.get(url, params=sent)
+            response = client.get(url, params=sent, headers=headers)
             assert response.status_code == 200, (operation["operationId"], sent, response.text)
 
 

@@ -17,6 +17,7 @@ import fastapi_offline
 from fastapi import APIRouter, Request, Response
 
 from app.core.errors import NotFound
+from app.core.request_headers import request_headers
 
 PACKAGED: Final = Path(fastapi_offline.__file__).parent / "static"
 OURS: Final = Path(__file__).parent / "static"
@@ -83,7 +84,7 @@ def _accepts_gzip(accept_encoding: str | None) -> bool:
 def get_asset(name: str, request: Request) -> Response:
     if name not in ASSETS:
         raise NotFound(f"No asset named {name!r}.")
-    return asset(name).response(request.headers.get("accept-encoding"))
+    return asset(name).response(request_headers(request.scope).accept_encoding)
 
 
 @router.get("/favicon.ico")

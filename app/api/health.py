@@ -1,5 +1,7 @@
 """Liveness and readiness probes, and the Prometheus metrics."""
 
+import logging
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
@@ -8,9 +10,19 @@ from app.core.errors import NotFound, error_responses, problem_response
 from app.core.formats import render_json
 from app.core.metrics import MetricsExport
 from app.core.read_model import DatabaseTimeout, Maintainer, ReadModel, schema_is_current
+from app.core.request_headers import request_headers
 
+logger = logging.getLogger("app.dataset")
 router = APIRouter(tags=["operations"])
 NO_STORE = {"Cache-Control": "no-store"}
+# What a 503 from /readyz says: words a client may see. The driver's message (host, port,
+# database, role) goes to the log only.
+STARTING = "The dataset is not loaded yet: the server is starting."
+NOT_LOADED = "The dataset is not loaded yet: the database cannot be read (see the server log)."
+NOT_ANSWERING = "The database is not answering in time."
+UNREACHABLE = "The database is unreachable."
+SCHEMA_BEHIND = "The database schema is not at this release's revision: run `cica-api migrate`."
+READINESS_PROBLEMS = frozenset({STARTING, NOT_LOADED, NOT_ANSWERING, UNREACHABLE, SCHEMA_BEHIND})
 
 
 class Health(BaseModel):
@@ -52,16 +64,18 @@ async def readyz(request: Request) -> Response:
     maintainer: Maintainer = request.app.state.maintainer
     snapshot = read_model.current
     if snapshot is None:
-        reason = read_model.last_error or "starting"
-        return _unready(request, f"The dataset is not loaded yet ({reason}).")
+        return _unready(request, NOT_LOADED if read_model.last_error else STARTING)
     try:
         revision = await maintainer.probe()
-    except DatabaseTimeout as exc:
-        return _unready(request, f"The database is not answering ({exc}).")
+    except DatabaseTimeout:
+        logger.warning("readiness: the database did not answer in time")
+        return _unready(request, NOT_ANSWERING)
     except Exception as exc:  # any driver error: the database is unreachable or failing
-        return _unready(request, f"The database is not reachable ({type(exc).__name__}).")
+        logger.warning("readiness: the database is unreachable: %s: %s", type(exc).__name__, exc)
+        return _unready(request, UNREACHABLE)
     if not schema_is_current(revision):
-        return _unready(request, f"The database schema is at {revision or 'no revision'}.")
+        logger.warning("readiness: the database schema is at revision %s", revision)
+        return _unready(request, SCHEMA_BEHIND)
     body = Readiness(
         status="ready",
         revision=revision or "",
@@ -83,10 +97,10 @@ def _unready(request: Request, detail: str) -> JSONResponse:
 
 @router.get("/metrics", include_in_schema=False)
 async def metrics(request: Request) -> Response:
-    """Prometheus metrics of this process (see docs/operations.md for every metric). A 404 when
-    `CICA_METRICS` is off or `CICA_METRICS_PORT` serves them elsewhere."""
+    """Prometheus metrics of this process (see docs/operations.md for every metric): only
+    with `CICA_METRICS_ON_API_PORT`; else a 404, as they are on a port of their own."""
     export: MetricsExport | None = request.app.state.metrics
     if export is None or not export.on_api_port:
         raise NotFound("Metrics are not served on this port.")
-    body, content_type = export.render(request.headers.get("accept"))
+    body, content_type = export.render(request_headers(request.scope).accept)
     return Response(body, headers={**NO_STORE, "Content-Type": content_type})

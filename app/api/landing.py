@@ -16,6 +16,7 @@ from markdown_it import MarkdownIt
 from app.api.pages import content_security_policy, href, html_head, html_page, negotiate, page
 from app.api.representation import site
 from app.core.formats import render_json
+from app.core.request_headers import request_headers
 
 router = APIRouter(include_in_schema=False)
 
@@ -46,7 +47,7 @@ _markdown = MarkdownIt("commonmark", {"html": False})
 
 @router.get("/")
 async def landing(request: Request) -> Response:
-    chosen = negotiate(request.headers.get("accept"), (HTML, JSON))
+    chosen = negotiate(request_headers(request.scope).accept, (HTML, JSON))
     if chosen == JSON:
         return page(
             render_json(_landing_document(request)),
@@ -59,7 +60,7 @@ async def landing(request: Request) -> Response:
 @router.get("/changelog")
 def changelog(request: Request) -> Response:
     text = changelog_text()
-    if negotiate(request.headers.get("accept"), (MARKDOWN, HTML)) == HTML:
+    if negotiate(request_headers(request.scope).accept, (MARKDOWN, HTML)) == HTML:
         body = html_head(request, f"{request.app.title} - Changelog", "site.css") + (
             f'<body><p><a href="{href(request, "/")}">{escape(request.app.title)}</a></p>'
             f"{_markdown.render(text)}</body></html>"

@@ -9,13 +9,18 @@
 - Every operation's responses carry examples that are real answers of the API on the seeded
   dataset (`openapi_examples.json`, written by `python -m scripts.openapi_examples` and
   checked against the live answers by `tests/test_openapi.py`).
+- Reads need no credentials, and each says so: `security: []` on the probes, a key or none
+  (`[{}, {"bearerAuth": []}]`) on every other read.
+- The request headers a GET answers to are parameters: `If-None-Match` where a 304 may
+  come, `Accept-Language` where `lang` may pick the language.
 """
 
 import json
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
+from app.api.security import SCHEME as SCHEME_NAME
 from app.core.caller import EXEMPT
 from app.core.errors import ERROR_DESCRIPTIONS, PROBLEM_MEDIA_TYPE, RATE_LIMIT_HEADERS
 
@@ -72,14 +77,48 @@ def _www_authenticate() -> dict[str, Any]:
     }
 
 
+IF_NONE_MATCH: Final = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "The `ETag` of the copy you hold (or several, comma-separated): a 304 "
+    "with no body answers if it is still current (a value over 4 KB never matches).",
+    "schema": {"type": "string", "examples": ['"v3-4f1c2e9a7b"']},
+}
+ACCEPT_LANGUAGE: Final = {
+    "name": "Accept-Language",
+    "in": "header",
+    "required": False,
+    "description": "Language of `name` fields when `lang` is not given: `en` or `ru` "
+    "(others fall back to English).",
+    "schema": {"type": "string", "examples": ["ru, en;q=0.5"]},
+}
+
+
+def _document_reads(path: str, operation: dict[str, Any]) -> None:
+    """A read needs no credentials: the probes take none (`security: []`), every other
+    read takes a key or none (`[{}, {"bearerAuth": []}]`: a partner's key lifts its rate
+    limit). And the request headers it answers to are parameters."""
+    if "security" not in operation:
+        operation["security"] = [] if path in EXEMPT else [{}, {SCHEME_NAME: []}]
+    parameters: list[dict[str, Any]] = operation.setdefault("parameters", [])
+    names = {(p.get("in"), p.get("name")) for p in parameters}
+    if "304" in operation.get("responses", {}) and ("header", "If-None-Match") not in names:
+        parameters.append(IF_NONE_MATCH)
+    if ("query", "lang") in names and ("header", "Accept-Language") not in names:
+        parameters.append(ACCEPT_LANGUAGE)
+
+
 def finish(document: dict[str, Any], known: Examples | None = None) -> dict[str, Any]:
     """`document` with problem responses under their own media type, the key and rate-limit
     responses, and examples added."""
     known = examples() if known is None else known
     components = document.setdefault("components", {})
-    components.setdefault("securitySchemes", {})["bearerAuth"] = SECURITY_SCHEME
+    components.setdefault("securitySchemes", {})[SCHEME_NAME] = SECURITY_SCHEME
     for path, item in document.get("paths", {}).items():
-        for operation in item.values():
+        for method, operation in item.items():
+            if method in ("get", "head"):
+                _document_reads(path, operation)
             responses: dict[str, Any] = operation.get("responses", {})
             _add_key_and_rate_limit_responses(path, responses)
             for status, response in responses.items():

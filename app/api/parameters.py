@@ -14,7 +14,7 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
-from app.core.errors import BadRequest, FieldError
+from app.core.errors import LISTED_NAMES, BadRequest, FieldError, listed
 from app.core.text import CONTROL
 
 M = TypeVar("M", bound=BaseModel)
@@ -35,8 +35,11 @@ def parse_query(request: Request, model: type[M]) -> M:
     if len(pairs) > len({name for name, _ in pairs}):
         repeated = sorted(name for name, count in Counter(n for n, _ in pairs).items() if count > 1)
         raise BadRequest(
-            f"Query parameter(s) given more than once: {', '.join(repeated)}.",
-            errors=[FieldError(field=f"query.{name}", message="repeated") for name in repeated],
+            f"Query parameter(s) given more than once: {listed(repeated)}.",
+            errors=[
+                FieldError(field=f"query.{name[:40]}", message="repeated")
+                for name in repeated[:LISTED_NAMES]
+            ],
         )
     try:
         return model.model_validate(dict(pairs))

@@ -33,6 +33,7 @@ from app.core.formats import (
 from app.core.http import CACHE_CONTROL, VARY
 from app.core.languages import negotiate_language
 from app.core.listing import ListParams, ObjectParams
+from app.core.request_headers import request_headers
 from app.core.snapshot import Item, Snapshot, fingerprint, localise
 
 Query = list[tuple[str, str]]
@@ -114,14 +115,11 @@ def selected_fields(fields: str | None) -> list[str] | None:
 def negotiated(
     request: Request, params: ObjectParams, requested: str | None, allowed: Sequence[str]
 ) -> tuple[Format, str]:
-    accept = accept_language = None
-    for name, value in request.scope["headers"]:  # the first of each, as `request.headers`
-        if name == b"accept" and accept is None:
-            accept = value.decode("latin-1")
-        elif name == b"accept-language" and accept_language is None:
-            accept_language = value.decode("latin-1")
-    fmt = negotiate_format(requested, accept_preferences(accept), allowed)
-    return fmt, negotiate_language(params.lang, accept_language)
+    """The format and language of the answer, from the query and the edge's reading of
+    `Accept` and `Accept-Language` (the values the response cache keys on)."""
+    headers = request_headers(request.scope)
+    fmt = negotiate_format(requested, accept_preferences(headers.accept), allowed)
+    return fmt, negotiate_language(params.lang, headers.accept_language)
 
 
 class RawResponse(Response):

@@ -5,7 +5,8 @@ routing, validation or rendering. Entries are keyed on the canonical request the
 reports (path, validated parameters in canonical order, negotiated format and language);
 a request finds its entry through a small alias keyed on what the request literally asks
 (path, raw query, the format preferences of `Accept`, the language `Accept-Language`
-picks), never on raw header values. Everything an entry or alias holds counts towards the
+picks), never on raw header values. The headers are the edge's one reading of them
+(`app.core.request_headers`), the very values the renderer negotiates with. Everything an entry or alias holds counts towards the
 byte budget, so no sequence of requests grows the cache past it.
 
 HTTP semantics (304, HEAD) come from `app.core.http`, shared with the uncached path.
@@ -24,12 +25,12 @@ from app.core.http import (
     header,
     not_modified,
     not_modified_headers,
-    request_validators,
     run_as_get,
     send_not_modified,
     send_representation,
 )
 from app.core.languages import header_language
+from app.core.request_headers import request_headers
 
 CANONICAL_KEY: Final = "cica.canonical_key"
 """Set in `scope["state"]` by a route whose 200 may be cached."""
@@ -136,22 +137,17 @@ class CachingMiddleware:
         ):
             await self.app(scope, receive, send)
             return
-        accept = accept_language = None
-        for name, value in scope["headers"]:
-            if name == b"accept":
-                accept = value.decode("latin-1")
-            elif name == b"accept-language":
-                accept_language = value.decode("latin-1")
+        headers = request_headers(scope)
         generation = self.version()
         signature: Signature = (
             generation,
             scope["path"],
             scope["query_string"],
-            accept_preferences(accept),
-            header_language(accept_language),
+            accept_preferences(headers.accept),
+            header_language(headers.accept_language),
         )
         entry = self.cache.get(signature)
-        validators = request_validators(scope)
+        validators = (headers.if_none_match, headers.if_modified_since)
         head = scope["method"] == "HEAD"
         if entry is not None:
             self.cache.hits += 1

@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.core.api_keys import KeyRing, Principal
 from app.core.errors import ProblemError, problem_response
 from app.core.rate_limit import Policy, RateLimiter, client_partition
+from app.core.request_headers import request_headers
 
 PRINCIPAL: Final = "principal"
 """`scope["state"]` key: the `Principal` of a valid key, or None (no key sent)."""
@@ -39,18 +40,9 @@ NO_STORE: Final = (b"cache-control", b"no-store")
 def read_caller(scope: Scope) -> tuple[bytes | None, str]:
     """The request's `Authorization` value (None when absent; repeated field lines joined
     with ", " as RFC 9110 says, which no valid credential survives) and the client's
-    address. The address is the peer's, or, with `CICA_TRUSTED_PROXIES` set, the one those
-    proxies forwarded: uvicorn's proxy-headers middleware has put it in `scope["client"]`
-    before the app runs (`cica-api serve`), and believes no one else.
-
-    The one place this layer reads request headers: it belongs with the shared reading of
-    every header once per request (conventions, "HTTP semantics")."""
-    authorization: bytes | None = None
-    for name, value in scope["headers"]:
-        if name == b"authorization":
-            authorization = value if authorization is None else authorization + b", " + value
-    client = scope.get("client")
-    return authorization, client[0] if client else "unknown"
+    address: the edge's one reading of the request (`app.core.request_headers`)."""
+    headers = request_headers(scope)
+    return headers.authorization, headers.client
 
 
 class CallerMiddleware:

@@ -32,11 +32,22 @@ class Settings(BaseSettings):
         description="Base of every absolute URL in bodies and `Link` headers; request headers "
         "(`Host`, `X-Forwarded-*`, `Forwarded`) never shape them.",
     )
+    contact_url: str = Field(
+        default="https://cica-data-api.example/issues",
+        description="Where users report a wrong fact or a problem (an issue tracker or a "
+        "form): the OpenAPI document's `info.contact`.",
+    )
     trusted_proxies: str = Field(
         default="",
         description="Comma-separated addresses of proxies whose `X-Forwarded-For`/`-Proto` "
         "uvicorn trusts for the client address (logs, rate limits) and scheme; empty trusts "
         "none.",
+    )
+    max_connections: int = Field(
+        default=1000,
+        ge=2,
+        description="Open connections per worker (uvicorn's `limit_concurrency`): past it the "
+        "connection idle longest is closed, or, when every one is busy, the new one gets a 503.",
     )
     seed_empty: bool = Field(
         default=True, description="Seed an empty database at start-up (`serve --no-seed`)."
@@ -64,16 +75,22 @@ class Settings(BaseSettings):
         "independent of `log_level`.",
     )
     metrics: bool = Field(default=True, description="Export Prometheus metrics (`on`/`off`).")
-    metrics_port: int | None = Field(
-        default=None,
+    metrics_port: int = Field(
+        default=9300,
         ge=0,
         le=65535,
-        description="Serve the metrics on this port instead of at `/metrics` on the API's port; "
-        "each worker takes the first free port from here upwards.",
+        description="The metrics' own port, on `CICA_METRICS_HOST`; each worker takes the "
+        "first free port from here upwards (0: any free port).",
     )
     metrics_host: str = Field(
         default="127.0.0.1",
-        description="Address the metrics port binds (`serve` sets it to its `--host`).",
+        description="Address the metrics port binds: loopback, so only this machine's "
+        "scraper reads them; `0.0.0.0` to let a scraper elsewhere in.",
+    )
+    metrics_on_api_port: bool = Field(
+        default=False,
+        description="Serve the metrics at `/metrics` on the API's port instead of a port of "
+        "their own (off: `/metrics` on the API's port is a 404). Never sent with CORS.",
     )
 
     redis_url: str | None = Field(

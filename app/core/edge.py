@@ -1,11 +1,17 @@
-"""The outermost layer: request ids, CORS, security headers and observation, on every
-response.
+"""The outermost layer: the one reading of the request's headers, request ids, CORS,
+security headers and observation, on every response.
+
+It reads the headers once (`app.core.request_headers`) and keeps that reading in
+`scope["state"]` for every layer behind it; a request whose header section cannot be read
+as one (a repeated `Host`, `Origin`, `X-Request-ID`, ...) or that carries more than
+`MAX_QUERY_PARAMETERS` query parameters is answered 400 here, before any other work.
 
 Every response, cache hits and 500s included, carries the request's id (the client's own
 `X-Request-ID` when it is short and plain, else a new one) and the same CORS headers: the
 API is public and read by browsers from any origin without credentials, so the headers
 never depend on `Origin` and no `Vary: Origin` is needed. Preflight requests are answered
-here. Written by hand because the general-purpose middlewares (asgi-correlation-id,
+here. `/metrics` (when an operator serves it on this port) gets no CORS headers: no web
+page may read it. Written by hand because the general-purpose middlewares (asgi-correlation-id,
 Starlette's CORSMiddleware) cost more per request than a cache hit itself; see docs/performance.md.
 
 Every response, whatever answered it (a cache hit, the fast path, FastAPI, the 500 guard,
@@ -18,10 +24,13 @@ import re
 from time import perf_counter
 from typing import Final
 
+import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.errors import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE, problem_instance
 from app.core.logging import AccessLog
 from app.core.metrics import RequestMetrics, RouteTemplates
+from app.core.request_headers import STATE_KEY, read_headers
 
 REQUEST_ID: Final = b"x-request-id"
 EXPOSED_HEADERS: Final = (
@@ -51,7 +60,13 @@ SECURITY_HEADERS: Final = (
 )
 EDGE_HEADERS: Final = CORS_HEADERS + SECURITY_HEADERS
 PREFLIGHT_MAX_AGE: Final = b"86400"
-_VALID_ID = re.compile(rb"[A-Za-z0-9._:@+=/-]{1,128}")
+REQUEST_ID_PATTERN: Final = r"[A-Za-z0-9._:@+=/-]{1,128}"
+"""A client's `X-Request-ID` is kept when it matches this (deploy/nginx checks the same)."""
+_VALID_ID = re.compile(REQUEST_ID_PATTERN.encode())
+MAX_QUERY_PARAMETERS: Final = 64
+"""More `&`-separated parts in a query string than this is a 400, before any other work."""
+METRICS_PATH: Final = "/metrics"
+"""Answered without CORS headers: no web page may read the metrics."""
 
 
 def new_request_id() -> bytes:
@@ -75,30 +90,36 @@ class EdgeMiddleware:
             await self.app(scope, receive, send)
             return
         started = perf_counter()
-        request_id = origin = preflight = requested_headers = None
-        for name, value in scope["headers"]:
-            if name == REQUEST_ID:
-                request_id = value
-            elif name == b"origin":
-                origin = value
-            elif name == b"access-control-request-method":
-                preflight = value
-            elif name == b"access-control-request-headers":
-                requested_headers = value
+        headers = read_headers(scope)
+        state = scope.setdefault("state", {})
+        state[STATE_KEY] = headers
+        request_id = headers.request_id
         if request_id is None or _VALID_ID.fullmatch(request_id) is None:
             request_id = new_request_id()
-        scope.setdefault("state", {})["request_id"] = request_id.decode()
-        extra = (*EDGE_HEADERS, (REQUEST_ID, request_id))
-        if scope["method"] == "OPTIONS" and origin is not None and preflight is not None:
-            headers = [
+        state["request_id"] = request_id.decode()
+        cors = scope["path"] != METRICS_PATH
+        extra = (*(EDGE_HEADERS if cors else SECURITY_HEADERS), (REQUEST_ID, request_id))
+        problem = headers.problem or _query_problem(scope["query_string"])
+        if problem is not None:
+            await _send_bad_request(send, scope, problem, extra)
+            if self.observed:
+                self._observe(scope, 400, perf_counter() - started)
+            return
+        if (
+            scope["method"] == "OPTIONS"
+            and cors
+            and headers.origin is not None
+            and headers.cors_method is not None
+        ):
+            allowed = [
                 *extra,
                 (b"access-control-allow-methods", ALLOWED_METHODS.encode()),
                 (b"access-control-max-age", PREFLIGHT_MAX_AGE),
                 (b"content-length", b"0"),
             ]
-            if requested_headers:
-                headers.append((b"access-control-allow-headers", requested_headers[:1024]))
-            await send({"type": "http.response.start", "status": 204, "headers": headers})
+            if headers.cors_headers:
+                allowed.append((b"access-control-allow-headers", headers.cors_headers[:1024]))
+            await send({"type": "http.response.start", "status": 204, "headers": allowed})
             await send({"type": "http.response.body", "body": b""})
             if self.observed:
                 self._observe(scope, 204, perf_counter() - started)
@@ -131,3 +152,32 @@ class EdgeMiddleware:
             self.access_log.write(
                 route, method, status, seconds, state["request_id"], path, state.get("key_name")
             )
+
+
+def _query_problem(query_string: bytes) -> str | None:
+    if query_string.count(b"&") < MAX_QUERY_PARAMETERS:
+        return None
+    return f"Too many query parameters: at most {MAX_QUERY_PARAMETERS} are read."
+
+
+async def _send_bad_request(
+    send: Send, scope: Scope, detail: str, extra: tuple[tuple[bytes, bytes], ...]
+) -> None:
+    """A 400 problem for a request refused before any layer behind the edge runs."""
+    body = orjson.dumps(
+        {
+            "type": PROBLEM_TYPE_BASE + "bad-request",
+            "title": "Bad Request",
+            "status": 400,
+            "detail": detail,
+            "instance": problem_instance(scope),
+        }
+    )
+    headers = [
+        (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+        (b"content-length", str(len(body)).encode()),
+        (b"cache-control", b"no-store"),
+        *extra,
+    ]
+    await send({"type": "http.response.start", "status": 400, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})

@@ -11,11 +11,12 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import Scope
 
 from app.core.choices import choices_in
@@ -24,6 +25,7 @@ logger = logging.getLogger("app.errors")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://cica-data-api.example/problems/"
+_PATH_SAFE = "/!$&'()*+,;=:@-._~"
 
 
 class FieldError(BaseModel):
@@ -104,7 +106,7 @@ class ServiceUnavailable(ProblemError):
 def problem_instance(scope: Scope) -> str:
     """A URI reference naming this occurrence: the (percent-encoded) path, and the request
     id as its fragment, so a client can quote it and an operator find the log line."""
-    path = quote(scope.get("path", ""), safe="/!$&'()*+,;=:@-._~")
+    path = quote(scope.get("path", ""), safe=_PATH_SAFE)
     request_id = scope.get("state", {}).get("request_id")
     return f"{path}#request={request_id}" if request_id else path
 
@@ -150,6 +152,35 @@ async def _problem_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 CHOICE_PARAMETERS = frozenset({"sort", "fields", "collections"})
+LISTED_NAMES = 5
+"""A 400 names at most this many unknown or repeated parameters, and says how many more."""
+PATTERN_WORDS: dict[str, str] = {}
+"""What a value must look like, in words, per pattern (see `worded`)."""
+
+
+def worded(pattern: str, words: str) -> str:
+    """`pattern`, registered with the words an error says instead of the pattern itself:
+    `q=!!` is told that a query needs a letter or a digit, not shown a Unicode regex."""
+    PATTERN_WORDS[pattern] = words
+    return pattern
+
+
+def listed(names: list[str]) -> str:
+    """`a, b, c` or `a, b, c, d, e and 7 more`: a bounded list of names for a detail."""
+    shown = ", ".join(name[:40] for name in names[:LISTED_NAMES])
+    rest = len(names) - LISTED_NAMES
+    return f"{shown} and {rest} more" if rest > 0 else shown
+
+
+def _pattern_message(error: Any) -> str:
+    pattern = error["ctx"]["pattern"]
+    words = PATTERN_WORDS.get(pattern)
+    if words is not None:
+        return words
+    allowed = choices_in(pattern)
+    if allowed:
+        return f"must be one of: {', '.join(allowed)}"
+    return "holds characters this parameter does not allow"
 
 
 def _choice_error(error: Any) -> FieldError | None:
@@ -164,8 +195,14 @@ def _choice_error(error: Any) -> FieldError | None:
     unknown = [part for part in given if part not in allowed] or given
     return FieldError(
         field=f"query.{loc[1]}",
-        message=f"unknown: {', '.join(unknown)[:200]}; available: {', '.join(allowed)}",
+        message=f"unknown: {listed(unknown)[:200]}; available: {', '.join(allowed)}",
     )
+
+
+def _message(error: Any) -> str:
+    if error["type"] == "string_pattern_mismatch":
+        return _pattern_message(error)
+    return str(error["msg"])
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -173,18 +210,20 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     exist is 404; other invalid values are 422."""
     assert isinstance(exc, RequestValidationError)
     problems = exc.errors()
-    unknown = [
-        e["loc"][-1] for e in problems if e["type"] == "extra_forbidden" and e["loc"][0] == "query"
-    ]
+    unknown = sorted(
+        str(e["loc"][-1])
+        for e in problems
+        if e["type"] == "extra_forbidden" and e["loc"][0] == "query"
+    )
     if unknown:
-        names = ", ".join(sorted(str(name) for name in unknown))
         return problem_response(
             request,
             400,
-            f"Unknown query parameter(s): {names}.",
+            f"Unknown query parameter(s): {listed(unknown)}.",
             slug="unknown-parameter",
             errors=[
-                FieldError(field=f"query.{name}", message="unknown parameter") for name in unknown
+                FieldError(field=f"query.{name[:40]}", message="unknown parameter")
+                for name in unknown[:LISTED_NAMES]
             ],
         )
     if any(e["loc"][:1] == ("path",) for e in problems):
@@ -199,22 +238,48 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
             slug="unknown-field",
             errors=found,
         )
-    errors = [FieldError(field=_location(e["loc"]), message=e["msg"]) for e in problems]
+    errors = [FieldError(field=_location(e["loc"]), message=_message(e)) for e in problems]
     summary = "; ".join(f"{e.field}: {e.message}" for e in errors)
     return problem_response(
         request, 422, f"Invalid request: {summary}", slug="validation-error", errors=errors
     )
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(status).phrase
     if status == 404 and detail == "Not Found":
+        redirect = slash_redirect(request)
+        if redirect is not None:
+            return redirect
         detail = f"No route matches {request.url.path}."
     elif status == 405:
         detail = f"{request.method} is not allowed on {request.url.path}."
     return problem_response(request, status, detail, headers=getattr(exc, "headers", None))
+
+
+def slash_redirect(request: Request) -> Response | None:
+    """The 307 to the same path with its trailing slash removed (or added) where that path
+    has a route, as Starlette's `redirect_slashes` would send, but with a `Location` built
+    from `CICA_PUBLIC_URL`: never from the request's `Host` (the app turns Starlette's
+    redirect off, which built it from `Host`)."""
+    scope = request.scope
+    path: str = scope["path"]
+    if scope["method"] not in ("GET", "HEAD") or path == "/":
+        return None
+    other = path.rstrip("/") if path.endswith("/") else path + "/"
+    for route in request.app.router.routes:
+        match, _ = route.matches({**scope, "path": other})
+        if match is not Match.NONE:
+            break
+    else:
+        return None
+    site = getattr(request.app.state, "site", None)
+    location = (site.public_url if site is not None else "") + quote(other, safe=_PATH_SAFE)
+    if scope.get("query_string"):
+        location += "?" + scope["query_string"].decode("latin-1")
+    return Response(status_code=307, headers={"Location": location})
 
 
 async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:

@@ -19,6 +19,8 @@ from typing import Final
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.request_headers import request_headers
+
 CACHE_CONTROL: Final = "public, max-age=60, stale-while-revalidate=300"
 VARY: Final = "Accept, Accept-Language"
 NOT_MODIFIED_HEADERS: Final = frozenset(
@@ -70,13 +72,9 @@ def not_modified(
 
 
 def request_validators(scope: Scope) -> tuple[bytes | None, bytes | None]:
-    if_none_match = if_modified_since = None
-    for name, value in scope["headers"]:
-        if name == b"if-none-match":
-            if_none_match = value
-        elif name == b"if-modified-since":
-            if_modified_since = value
-    return if_none_match, if_modified_since
+    """`If-None-Match` (its lines combined) and `If-Modified-Since`, as the edge read them."""
+    headers = request_headers(scope)
+    return headers.if_none_match, headers.if_modified_since
 
 
 def header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> bytes | None:

@@ -11,8 +11,10 @@ from collections.abc import Iterable
 from typing import Annotated, Any, Final, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from app.core.choices import choice_pattern
+from app.core.errors import worded
 from app.core.formats import FormatName
 from app.core.text import CONTROL_CLASS, SEARCHABLE
 
@@ -26,13 +28,20 @@ MAX_SORT_KEYS: Final = 4
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+DATE_WORDS: Final = "must be a date written YYYY-MM-DD, such as 2021-12-31"
+
+
 def _iso_date_text(value: Any) -> Any:
-    """Only `YYYY-MM-DD`: no Unix timestamps, no datetimes."""
+    """Only a real day written `YYYY-MM-DD`: no Unix timestamps, no datetimes (and an
+    error that does not mention them)."""
     if isinstance(value, dt.date):
         return value
-    if not isinstance(value, str) or not _ISO_DATE.match(value):
-        raise ValueError("must be a date written YYYY-MM-DD")
-    return value
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise PydanticCustomError("date_format", DATE_WORDS)
 
 
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text)]
@@ -90,7 +99,10 @@ Q_DESCRIPTION = (
     "Search: case-, accent- and punctuation-insensitive, over names in every stored "
     "language, acronyms, aliases and ids. It must contain a letter or a digit."
 )
-Q_PATTERN = rf"^[^{CONTROL_CLASS}]*{SEARCHABLE}[^{CONTROL_CLASS}]*$"
+Q_PATTERN = worded(
+    rf"^[^{CONTROL_CLASS}]*{SEARCHABLE}[^{CONTROL_CLASS}]*$",
+    "a query needs at least one letter or digit (punctuation alone matches nothing)",
+)
 
 
 def q_field(*, required: bool, example: str) -> Any:

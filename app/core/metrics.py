@@ -43,7 +43,13 @@ from app.core.read_model import ReadModel
 logger = logging.getLogger("app.metrics")
 UNMATCHED: Final = "unmatched"
 """The route label of a path no route matches: one series, however many such paths."""
-METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"})
+METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
+"""Methods the API serves; every other method is counted as `other` (each is a 405)."""
+OTHER: Final = "other"
+STATUSES: Final = frozenset(
+    {200, 204, 206, 304, 307, 400, 404, 405, 406, 408, 414, 422, 429, 431, 500, 503}
+)
+"""Statuses with a series of their own; any other is counted as `other` (0 here)."""
 BUCKETS: Final = (
     0.0005,
     0.001,
@@ -114,7 +120,10 @@ class RouteTemplates:
 
 
 class RequestMetrics:
-    """Request counts by (route, method, status) and latency buckets by (route, method)."""
+    """Request counts by (route, method, status) and latency buckets by (route, method).
+
+    Every label set is bounded: routes are the app's templates or `unmatched`, methods and
+    statuses outside `METHODS` and `STATUSES` fold into `other`."""
 
     def __init__(self) -> None:
         self.requests: dict[tuple[str, str, int], int] = {}
@@ -123,7 +132,9 @@ class RequestMetrics:
 
     def observe(self, route: str, method: str, status: int, seconds: float) -> None:
         if method not in METHODS:
-            method = "other"
+            method = OTHER
+        if status not in STATUSES:
+            status = 0
         key = (route, method, status)
         self.requests[key] = self.requests.get(key, 0) + 1
         series = self.durations.get((route, method))
@@ -169,7 +180,7 @@ class CicaCollector(Collector):
             labels=["route", "method", "status"],
         )
         for (route, method, status), count in self.requests.requests.copy().items():
-            counts.add_metric([route, method, str(status)], count)
+            counts.add_metric([route, method, str(status) if status else OTHER], count)
         yield counts
         latency = HistogramMetricFamily(
             "cica_http_request_duration_seconds",
@@ -294,8 +305,9 @@ def stop_metrics_server(server: WSGIServer, thread: threading.Thread) -> None:
 
 
 class MetricsExport:
-    """The registry and where it is served: at `/metrics` on the API's port, or, with a
-    `port`, on a port of its own (then `/metrics` on the API's port is a 404)."""
+    """The registry and where it is served: on a port of its own (`CICA_METRICS_PORT`, on
+    loopback by default; `/metrics` on the API's port is then a 404), or, with no `port`
+    (`CICA_METRICS_ON_API_PORT`), at `/metrics` on the API's port."""
 
     def __init__(self, registry: CollectorRegistry, *, host: str, port: int | None) -> None:
         self.registry, self.host, self.port = registry, host, port

@@ -57,7 +57,7 @@ def _upgrade_if_behind(connection: Connection) -> None:
     connection.rollback()
     head = head_revision()
     if revision != head:
-        with connection.begin():
+        with _foreign_keys_deferred(connection), connection.begin():
             _upgrade(connection)
         logger.info(
             "migrated from %s to %s",
@@ -145,7 +145,29 @@ def prepare_database(engine: Engine, seed_if_empty: Callable[[], object] | None)
 
 
 def downgrade_to_base(engine: Engine) -> None:
-    with engine.begin() as connection:
+    with engine.connect() as connection, _foreign_keys_deferred(connection), connection.begin():
         config = alembic_config(str(engine.url.render_as_string(hide_password=False)))
         config.attributes["connection"] = connection
         command.downgrade(config, "base")
+
+
+@contextmanager
+def _foreign_keys_deferred(connection: Connection) -> Iterator[None]:
+    """SQLite: foreign keys off while migrating. Alembic alters a SQLite table by copying it
+    to a new one and dropping the old, which a table referenced by others' rows would refuse
+    (the app's connections turn foreign keys on; `alembic` on the command line leaves them
+    off, as SQLite does by default). They are checked again before they come back on."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    connection.commit()
+    try:
+        yield
+        problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if problems:
+            raise RuntimeError(f"migrating left rows without their parents: {problems[:5]}")
+    finally:
+        connection.rollback()
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()

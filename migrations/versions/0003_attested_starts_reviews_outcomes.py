@@ -1,5 +1,9 @@
 """Status periods with an attested start, record reviews, scheduled meetings and outcomes
 
+Downgrading maps the meeting status this revision added, `scheduled`, to `planned` (the
+nearest status before it: a meeting not yet held), so a database whose data uses it can
+still be rolled back; the `outcome` column it added is dropped with its values.
+
 Revision ID: 0003_attested_reviews
 Revises: 0002_history_and_conflicts
 Create Date: 2026-12-01 19:30:41.737172
@@ -50,6 +54,8 @@ def downgrade() -> None:
         batch_op.drop_column('attested_from_date')
         batch_op.drop_column('attested_from')
 
+    # `scheduled` is not allowed before this revision: it becomes `planned` (see above).
+    op.execute("UPDATE meetings SET status = 'planned' WHERE status = 'scheduled'")
     with op.batch_alter_table('meetings', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_meetings_outcome'), type_='check')
         batch_op.drop_column('outcome')

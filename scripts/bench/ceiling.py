@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from app.cli import EVENT_LOOP, HTTP_PARSER
+from app.core.server import cli_options as server_cli_options
 from scripts.bench.scenarios import (
     AS_OF,
     CACHE_OFF,
@@ -42,11 +43,10 @@ def ceiling_server(folder: Path) -> Server:
 
 CEILING_SERVER_OPTIONS = [
     # What `cica-api serve` runs uvicorn with (app/cli.py), so the ratio compares the app
-    # with bare Starlette on the very same server, loop and HTTP parser.
+    # with bare Starlette on the very same server, loop, HTTP parser and limits.
     "--loop",
     EVENT_LOOP,
-    "--http",
-    HTTP_PARSER,
+    *server_cli_options(),
     "--no-access-log",
     "--no-server-header",
     "--no-proxy-headers",
@@ -56,7 +56,7 @@ CEILING_SERVER_OPTIONS = [
 def http_parser() -> str:
     """The HTTP parser both servers run, and its header-size limit."""
     if HTTP_PARSER == "httptools":
-        return "httptools (llhttp: no limit on header size)"
+        return "httptools, with app.core.server's limits on headers, time and connections"
     return f"{HTTP_PARSER} (h11_max_incomplete_event_size: 16 KiB of request head by default)"
 
 

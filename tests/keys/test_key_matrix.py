@@ -26,7 +26,7 @@ WRITE_ROUTE = "/v1/_test/writes"
 
 
 def app_with_write_route(engine: Engine, **settings: Any) -> FastAPI:
-    app = app_on(engine, **settings)
+    app = app_on(engine, metrics_on_api_port=True, **settings)  # the tests read /metrics
 
     @app.post(WRITE_ROUTE, status_code=201)
     def write(writer: WriteKey) -> dict[str, str]:

@@ -28,6 +28,7 @@ HOUR = 3600
 def limited(engine: Engine, **settings: Any) -> TestClient:
     options: dict[str, Any] = {
         "rate_limits": True,
+        "metrics_on_api_port": True,  # the tests read /metrics
         "rate_limit_anonymous_window": HOUR,
         "rate_limit_partner_window": HOUR,
         "rate_limit_write_window": HOUR,
