@@ -102,6 +102,12 @@ def main(argv: list[str] | None = None) -> int:
         help="folder of the source documents: every quote is checked against them first "
         "(default: CICA_SOURCES_DIR; without either, quotes are not checked)",
     )
+    seed.add_argument(
+        "--data",
+        type=Path,
+        metavar="DIR",
+        help="folder of the data files (default: the curated files shipped with the code)",
+    )
 
     check = commands.add_parser("check-sources", help="check every quote against the documents")
     check.add_argument(
@@ -171,9 +177,11 @@ def _documents(given: Path | None) -> Path | None:
 
 
 def _seed(args: argparse.Namespace) -> int:
+    from seed import SEED_DIR
     from seed.errors import SeedError
     from seed.loader import load
 
+    seed_dir = args.data or SEED_DIR
     documents = _documents(args.sources)
     if documents is not None and not documents.is_dir():
         print(f"no such directory of source documents: {documents}", file=sys.stderr)
@@ -182,10 +190,10 @@ def _seed(args: argparse.Namespace) -> int:
     try:
         if documents is None:
             print(f"quotes not checked: {NO_DOCUMENTS}")
-        elif problems := _quote_problems(documents):
+        elif problems := _quote_problems(documents, seed_dir):
             print(f"seed failed, nothing changed: {problems} problems with quotes", file=sys.stderr)
             return 1
-        report = load(engine, dry_run=args.dry_run)
+        report = load(engine, seed_dir=seed_dir, dry_run=args.dry_run)
     except SeedError as exc:
         print(f"seed failed, nothing changed: {exc}", file=sys.stderr)
         return 1
@@ -216,12 +224,14 @@ def _check(args: argparse.Namespace) -> int:
         return 1
 
 
-def _quote_problems(directory: Path) -> int:
-    """Checks every quote against its document, prints each problem (file, record, quote)
-    and a summary line, and returns the number of problems."""
+def _quote_problems(directory: Path, seed_dir: Path | None = None) -> int:
+    """Checks every quote (of the data files in `seed_dir`, else the shipped ones) against
+    its document, prints each problem (file, record, quote) and a summary line, and returns
+    the number of problems."""
+    from seed import SEED_DIR
     from seed.check import check_sources
 
-    result = check_sources(directory)
+    result = check_sources(directory, seed_dir=seed_dir or SEED_DIR)
     for problem in result.problems:
         print(problem, file=sys.stderr)
     print(

@@ -1,7 +1,7 @@
 """Application factory: metadata, middleware, routers, error handlers, lifespan."""
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -11,10 +11,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import __version__
 from app.api import assets, docs, health, landing
-from app.api import v1 as api_v1
 from app.api.fast_reads import FastReads
 from app.api.openapi_document import finish
 from app.api.representation import Site
+from app.api.v1 import build_router
 from app.api.v1.exports import ExportStore
 from app.api.v1.search import search_route
 from app.core.api_keys import KeyPoller, KeyRing
@@ -38,6 +38,8 @@ from app.core.metrics import (
 from app.core.rate_limit import RateLimiter, RedisLeases, policies_from
 from app.core.read_model import Maintainer, ReadModel
 from app.registry import COLLECTIONS
+from app.services.api_keys import known_keys
+from app.spec import CollectionSpec
 
 logger = logging.getLogger("app")
 
@@ -62,9 +64,9 @@ carries a strong `ETag` and `Last-Modified`, and answers `If-None-Match` and
 """
 
 
-def _tags() -> list[dict[str, str]]:
+def _tags(collections: Sequence[CollectionSpec[Any, Any]]) -> list[dict[str, str]]:
     collection_tags = [
-        {"name": spec.docs.tag, "description": spec.docs.tag_description} for spec in COLLECTIONS
+        {"name": spec.docs.tag, "description": spec.docs.tag_description} for spec in collections
     ]
     return [
         *collection_tags,
@@ -74,7 +76,13 @@ def _tags() -> list[dict[str, str]]:
     ]
 
 
-def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    engine: Engine | None = None,
+    *,
+    collections: Sequence[CollectionSpec[Any, Any]] = COLLECTIONS,
+) -> FastAPI:
+    """The app serving `collections` (the registry's, unless a test gives its own)."""
     settings = settings or get_settings()
     read_model = ReadModel()
     keys = KeyRing()
@@ -92,7 +100,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             read_model,
             timeout=settings.db_timeout,
             poll_seconds=settings.version_poll_seconds,
-            seed=load if settings.seed_empty else None,
+            collections=collections,
+            seed=(lambda engine: load(engine, collections=collections))
+            if settings.seed_empty
+            else None,
         )
         app.state.maintainer = maintainer
         if app.state.metrics is not None:
@@ -104,6 +115,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             poll_seconds=settings.version_poll_seconds,
             timeout=settings.db_timeout,
             ready=lambda: maintainer.prepared,
+            load=known_keys,
         )
         await key_poller.start()
         logger.info("serving the CICA Data API; documentation at %s/docs", settings.public_url)
@@ -124,7 +136,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         version=__version__,
         summary="Cited reference data about CICA.",
         description=DESCRIPTION,
-        openapi_tags=_tags(),
+        openapi_tags=_tags(collections),
         lifespan=lifespan,
         license_info={"name": "MIT", "identifier": "MIT"},
         contact={"name": "Report a wrong fact or a problem", "url": settings.contact_url},
@@ -137,11 +149,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     # (app.core.errors.slash_redirect); Starlette's own takes its Location from `Host`.
     app.router.redirect_slashes = False
     app.state.settings = settings
+    app.state.collections = tuple(collections)
     app.state.read_model = read_model
     app.state.keys = keys
     app.state.rate_limiter = limiter
     app.state.site = Site(settings.public_url, f"{build}|{settings.public_url}")
-    app.state.exports = ExportStore()
+    app.state.exports = ExportStore(collections)
     request_metrics = RequestMetrics() if settings.metrics else None
     app.state.metrics = None
     if request_metrics is not None:
@@ -162,7 +175,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(health.router)
     for pages in (landing.router, docs.router, assets.router):
         app.include_router(pages)
-    app.include_router(api_v1.router)
+    router, reads = build_router(collections)
+    app.include_router(router)
     # In front of FastAPI, outermost first: the edge (request id, CORS, metrics, access log),
     # the 500 guard, keys and rate limits, the optional cache, HTTP semantics, the fast path
     # for the hot reads; then FastAPI.
@@ -170,8 +184,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         FastReads(
             app.fastapi_call,
             api=app,
-            collections=api_v1.READS,
-            id_names={spec.name: spec.docs.id_name for spec in COLLECTIONS},
+            collections=reads,
+            id_names={spec.name: spec.docs.id_name for spec in collections},
             search=search_route,
         )
     )

@@ -2,16 +2,17 @@
 declares the patterns the server enforces (sort keys, field names)."""
 
 import datetime as dt
-from typing import Literal
+from collections.abc import Sequence
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
+from app.core.choices import choice_pattern
 from app.core.errors import worded
 from app.core.listing import (
     CollectionParams,
     IsoDate,
     ObjectParams,
-    choice_pattern,
     fields_field,
     q_field,
     sort_field,
@@ -19,7 +20,6 @@ from app.core.listing import (
 from app.models.cbm import CbmDimensionPublic
 from app.models.chairmanship import ChairmanshipPublic
 from app.models.change import ChangeAction, ChangePublic
-from app.models.collections import RECORD_TYPES
 from app.models.conflict import ConflictPublic
 from app.models.council import CouncilKind, CouncilPublic, CouncilStatus
 from app.models.institution import InstitutionPublic
@@ -234,10 +234,7 @@ class ConflictListParams(CollectionParams):
     )
     collection: str | None = Field(
         default=None,
-        pattern=choice_pattern(RECORD_TYPES, most=1),
-        description="Only conflicts about records of this collection: "
-        + ", ".join(f"`{name}`" for name in RECORD_TYPES)
-        + ".",
+        description="Only conflicts about records of this collection.",
         examples=["meetings"],
     )
     record_id: str | None = Field(
@@ -248,6 +245,26 @@ class ConflictListParams(CollectionParams):
         description="Only conflicts about this record (its id, any case).",
         examples=["TH"],
     )
+
+
+def conflict_list_params(collections: Sequence[str]) -> type[ConflictListParams]:
+    """`ConflictListParams` whose `collection` admits the collections whose records a
+    conflict may be about (the registry's cited collections)."""
+    collection: Any = (
+        str | None,
+        Field(
+            default=None,
+            pattern=choice_pattern(collections, most=1),
+            description="Only conflicts about records of this collection: "
+            + ", ".join(f"`{name}`" for name in collections)
+            + ".",
+            examples=["meetings"],
+        ),
+    )
+    model: type[ConflictListParams] = create_model(
+        "ConflictListParams", __base__=ConflictListParams, collection=collection
+    )
+    return model
 
 
 class SourceParams(ObjectParams):
@@ -261,10 +278,6 @@ class SourceListParams(CollectionParams):
     kind: SourceKind | None = Field(
         default=None, description="Only sources of this kind.", examples=["seed-document"]
     )
-
-
-FEED_COLLECTIONS = (*RECORD_TYPES, "conflicts", "sources")
-"""Collections whose records the seed curates, so the change feed names them."""
 
 
 class ChangeParams(ObjectParams):
@@ -293,7 +306,6 @@ class ChangeListParams(CollectionParams):
     )
     collection: str | None = Field(
         default=None,
-        pattern=choice_pattern(FEED_COLLECTIONS, most=1),
         description="Only changes to records of this collection.",
         examples=["members"],
     )
@@ -308,6 +320,24 @@ class ChangeListParams(CollectionParams):
     action: ChangeAction | None = Field(
         default=None, description="`created`, `updated` or `deleted`.", examples=["updated"]
     )
+
+
+def change_list_params(collections: Sequence[str]) -> type[ChangeListParams]:
+    """`ChangeListParams` whose `collection` admits the curated collections (the registry's
+    collections with a data file)."""
+    collection: Any = (
+        str | None,
+        Field(
+            default=None,
+            pattern=choice_pattern(collections, most=1),
+            description="Only changes to records of this collection.",
+            examples=["members"],
+        ),
+    )
+    model: type[ChangeListParams] = create_model(
+        "ChangeListParams", __base__=ChangeListParams, collection=collection
+    )
+    return model
 
 
 class OfficialParams(ObjectParams):

@@ -1,48 +1,40 @@
 """Every collection of the API, described once.
 
-Routers, OpenAPI tags, the snapshot builder, search, exports, the seed reader and the
-cross-collection tests all read `COLLECTIONS`. Adding a collection means a table model, a
-migration, a seed file, a service module (`build` and `keep`) and one entry here.
+Routers, OpenAPI tags and operations, the snapshot builder, search, the exports, the landing
+page, the seed (reader and write step), the change feed and the cross-collection tests read
+a collection list: `COLLECTIONS`, made by `collections(...)` (a test can make its own).
+
+Adding a collection (docs/data.md, "Adding a collection", shows each step with a worked
+example; tests/test_recipe.py follows it to the letter):
+
+1. a model file, `app/models/<thing>.py`: the table, the create schema, the public schema;
+2. the table exported from `app/models/__init__.py` (import and `__all__`);
+3. a service, `app/services/<things>.py`: `COLLECTION`, its query parameters, `SORT_KEYS`,
+   `build`, `keep`, `rows` (how one record becomes rows) and `STORAGE`;
+4. a seed file, `seed/<things>.toml`;
+5. one entry here, added to the `collections(...)` call that makes `COLLECTIONS`;
+6. a migration and the rest, in order: `cica-api migrate`, `alembic revision
+   --autogenerate --rev-id NNNN_<topic>` (the next number), `cica-api migrate`,
+   `cica-api seed --dry-run`, `cica-api seed`, `python -m scripts.openapi_accept`.
 """
 
-import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
-
-from pydantic import BaseModel
-from sqlmodel import Session, SQLModel
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
 
 from app import params
-from app.core.deprecation import Deprecation
-from app.core.listing import CollectionParams, ObjectParams
-from app.core.snapshot import Built
-from app.models import (
-    CbmArea,
-    CbmDimension,
-    Chairmanship,
-    Council,
-    Institution,
-    Meeting,
-    Official,
-    Organization,
-    Partnership,
-    ReformArea,
-    State,
-    StatusPeriod,
-)
-from app.models.cbm import CbmDimensionCreate, CbmDimensionPublic
-from app.models.chairmanship import ChairmanshipCreate, ChairmanshipPublic
+from app.models.cbm import CbmDimensionPublic
+from app.models.chairmanship import ChairmanshipPublic
 from app.models.change import ChangePublic
 from app.models.conflict import ConflictPublic
-from app.models.council import CouncilCreate, CouncilPublic
-from app.models.institution import InstitutionCreate, InstitutionPublic
-from app.models.meeting import MeetingCreate, MeetingPublic
-from app.models.member import MemberCreate, MemberPublic
-from app.models.observer import ObserverCreate, ObserverPublic
-from app.models.official import OfficialCreate, OfficialPublic
-from app.models.partner import PartnerOrganizationCreate, PartnerOrganizationPublic
-from app.models.reform_area import ReformAreaCreate, ReformAreaPublic
+from app.models.council import CouncilPublic
+from app.models.institution import InstitutionPublic
+from app.models.meeting import MeetingPublic
+from app.models.member import MemberPublic
+from app.models.observer import ObserverPublic
+from app.models.official import OfficialPublic
+from app.models.partner import PartnerOrganizationPublic
+from app.models.reform_area import ReformAreaPublic
 from app.models.source import SourcePublic
 from app.services import (
     cbm,
@@ -59,77 +51,14 @@ from app.services import (
     reform_areas,
     sources,
 )
+from app.spec import CollectionSpec, Docs
 
-R = TypeVar("R", bound=BaseModel)
-P = TypeVar("P", bound=CollectionParams)
-
-
-@dataclass(frozen=True)
-class Docs:
-    tag: str
-    tag_description: str
-    singular: str
-    """Operation id stem: `getMember`."""
-    plural: str
-    """Operation id stem: `listMembers`."""
-    list_summary: str
-    list_description: str
-    get_summary: str
-    get_description: str
-    id_name: str
-    id_description: str
-    id_pattern: str
-    id_example: str
-    deprecation: Deprecation | None = None
-    """Set when the collection's routes are deprecated (`app.core.deprecation`)."""
-
-
-NaturalKey = tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class SeedFile:
-    """Where a collection's curated records live, the schema that validates them and the
-    tables (with their natural keys) the loader fills from them."""
-
-    file: str
-    schema: type[BaseModel]
-    tables: tuple[tuple[type[SQLModel], NaturalKey], ...]
-
-
-@dataclass(frozen=True)
-class CollectionSpec(Generic[R, P]):
-    name: str
-    """The URL segment: `/v1/<name>`."""
-    record_type: str
-    """What its citations and conflicts call it."""
-    public_model: type[R]
-    list_params: type[P]
-    object_params: type[ObjectParams]
-    build: Callable[[Session, dt.date], Sequence[Built[R]]]
-    """Every record from the database, in the default order (run once per snapshot)."""
-    keep: Callable[[R, P], bool]
-    """The collection's own filters."""
-    sort_keys: Mapping[str, Callable[[R], Any]]
-    docs: Docs
-    seed: SeedFile | None = None
-    searchable: bool = True
-    single: bool = False
-    """One record, served at `/v1/<name>` itself: no list route, no id in the path."""
-    history: bool = False
-    """Records are listed on the days they held a status (`as_of`)."""
-    narrow: Callable[[R, P], R] | None = None
-    """Trims a kept record to what the filters asked for (the CBM areas of a coordinator)."""
-    examples: Mapping[str, Any] = field(default_factory=dict)
-
-
-PERIOD_KEY = ("state_id", "organization_id", "status", "since", "attested_from")
 SLUG = r"^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$"
 STATE_ID = r"^[A-Za-z]{2,3}$"
 
 MEMBERS = CollectionSpec(
-    name="members",
-    record_type=members.RECORD_TYPE,
+    name=members.COLLECTION,
+    storage=members.STORAGE,
     public_model=MemberPublic,
     list_params=params.MemberListParams,
     object_params=params.MemberParams,
@@ -137,11 +66,6 @@ MEMBERS = CollectionSpec(
     keep=members.keep,
     sort_keys=members.SORT_KEYS,
     history=True,
-    seed=SeedFile(
-        "members.toml",
-        MemberCreate,
-        ((State, ("id",)), (StatusPeriod, PERIOD_KEY)),
-    ),
     docs=Docs(
         tag="members",
         tag_description="The 28 member states.",
@@ -162,8 +86,8 @@ MEMBERS = CollectionSpec(
     ),
 )
 OBSERVERS = CollectionSpec(
-    name="observers",
-    record_type=observers.RECORD_TYPE,
+    name=observers.COLLECTION,
+    storage=observers.STORAGE,
     public_model=ObserverPublic,
     list_params=params.ObserverListParams,
     object_params=params.ObserverParams,
@@ -171,15 +95,6 @@ OBSERVERS = CollectionSpec(
     keep=observers.keep,
     sort_keys=observers.SORT_KEYS,
     history=True,
-    seed=SeedFile(
-        "observers.toml",
-        ObserverCreate,
-        (
-            (State, ("id",)),
-            (Organization, ("id",)),
-            (StatusPeriod, PERIOD_KEY),
-        ),
-    ),
     docs=Docs(
         tag="observers",
         tag_description="Observer states and organizations, and applicants.",
@@ -201,19 +116,14 @@ OBSERVERS = CollectionSpec(
     ),
 )
 PARTNERS = CollectionSpec(
-    name="partner-organizations",
-    record_type=partners.RECORD_TYPE,
+    name=partners.COLLECTION,
+    storage=partners.STORAGE,
     public_model=PartnerOrganizationPublic,
     list_params=params.PartnerListParams,
     object_params=params.PartnerParams,
     build=partners.build,
     keep=partners.keep,
     sort_keys=partners.SORT_KEYS,
-    seed=SeedFile(
-        "partner_organizations.toml",
-        PartnerOrganizationCreate,
-        ((Organization, ("id",)), (Partnership, ("organization_id",))),
-    ),
     docs=Docs(
         tag="partner organizations",
         tag_description="Organizations CICA cooperates with.",
@@ -233,15 +143,14 @@ PARTNERS = CollectionSpec(
     ),
 )
 COUNCILS = CollectionSpec(
-    name="councils",
-    record_type=councils.RECORD_TYPE,
+    name=councils.COLLECTION,
+    storage=councils.STORAGE,
     public_model=CouncilPublic,
     list_params=params.CouncilListParams,
     object_params=params.CouncilParams,
     build=councils.build,
     keep=councils.keep,
     sort_keys=councils.SORT_KEYS,
-    seed=SeedFile("councils.toml", CouncilCreate, ((Council, ("id",)),)),
     docs=Docs(
         tag="councils",
         tag_description="Councils, committees, the Secretariat and other bodies.",
@@ -262,15 +171,14 @@ COUNCILS = CollectionSpec(
     ),
 )
 REFORM_AREAS = CollectionSpec(
-    name="reform-areas",
-    record_type=reform_areas.RECORD_TYPE,
+    name=reform_areas.COLLECTION,
+    storage=reform_areas.STORAGE,
     public_model=ReformAreaPublic,
     list_params=params.ReformAreaListParams,
     object_params=params.ReformAreaParams,
     build=reform_areas.build,
     keep=reform_areas.keep,
     sort_keys=reform_areas.SORT_KEYS,
-    seed=SeedFile("reform_areas.toml", ReformAreaCreate, ((ReformArea, ("id",)),)),
     docs=Docs(
         tag="reform areas",
         tag_description="The Roadmap for CICA Transformation (2023).",
@@ -290,15 +198,14 @@ REFORM_AREAS = CollectionSpec(
     ),
 )
 CHAIRMANSHIPS = CollectionSpec(
-    name="chairmanships",
-    record_type=chairmanships.RECORD_TYPE,
+    name=chairmanships.COLLECTION,
+    storage=chairmanships.STORAGE,
     public_model=ChairmanshipPublic,
     list_params=params.ChairmanshipListParams,
     object_params=params.ChairmanshipParams,
     build=chairmanships.build,
     keep=chairmanships.keep,
     sort_keys=chairmanships.SORT_KEYS,
-    seed=SeedFile("chairmanships.toml", ChairmanshipCreate, ((Chairmanship, ("id",)),)),
     docs=Docs(
         tag="chairmanships",
         tag_description="Which state chaired CICA, and when.",
@@ -316,15 +223,14 @@ CHAIRMANSHIPS = CollectionSpec(
     ),
 )
 MEETINGS = CollectionSpec(
-    name="meetings",
-    record_type=meetings.RECORD_TYPE,
+    name=meetings.COLLECTION,
+    storage=meetings.STORAGE,
     public_model=MeetingPublic,
     list_params=params.MeetingListParams,
     object_params=params.MeetingParams,
     build=meetings.build,
     keep=meetings.keep,
     sort_keys=meetings.SORT_KEYS,
-    seed=SeedFile("meetings.toml", MeetingCreate, ((Meeting, ("id",)),)),
     docs=Docs(
         tag="meetings",
         tag_description="Summits, ministerial councils and other meetings.",
@@ -344,8 +250,8 @@ MEETINGS = CollectionSpec(
     ),
 )
 CBM_DIMENSIONS = CollectionSpec(
-    name="cbm-dimensions",
-    record_type=cbm.RECORD_TYPE,
+    name=cbm.COLLECTION,
+    storage=cbm.STORAGE,
     public_model=CbmDimensionPublic,
     list_params=params.CbmDimensionListParams,
     object_params=params.CbmDimensionParams,
@@ -353,11 +259,6 @@ CBM_DIMENSIONS = CollectionSpec(
     keep=cbm.keep,
     narrow=cbm.narrow,
     sort_keys=cbm.SORT_KEYS,
-    seed=SeedFile(
-        "cbm_dimensions.toml",
-        CbmDimensionCreate,
-        ((CbmDimension, ("id",)), (CbmArea, ("id",))),
-    ),
     docs=Docs(
         tag="cbm dimensions",
         tag_description="The Catalogue of Confidence Building Measures.",
@@ -378,8 +279,8 @@ CBM_DIMENSIONS = CollectionSpec(
     ),
 )
 CONFLICTS = CollectionSpec(
-    name="conflicts",
-    record_type="conflict",
+    name=conflicts.COLLECTION,
+    storage=conflicts.STORAGE,
     public_model=ConflictPublic,
     list_params=params.ConflictListParams,
     object_params=params.ConflictParams,
@@ -407,8 +308,8 @@ CONFLICTS = CollectionSpec(
     ),
 )
 SOURCES = CollectionSpec(
-    name="sources",
-    record_type="source",
+    name=sources.COLLECTION,
+    storage=sources.STORAGE,
     public_model=SourcePublic,
     list_params=params.SourceListParams,
     object_params=params.SourceParams,
@@ -436,15 +337,14 @@ SOURCES = CollectionSpec(
 )
 
 OFFICIALS = CollectionSpec(
-    name="officials",
-    record_type=officials.RECORD_TYPE,
+    name=officials.COLLECTION,
+    storage=officials.STORAGE,
     public_model=OfficialPublic,
     list_params=params.OfficialListParams,
     object_params=params.OfficialParams,
     build=officials.build,
     keep=officials.keep,
     sort_keys=officials.SORT_KEYS,
-    seed=SeedFile("officials.toml", OfficialCreate, ((Official, ("id",)),)),
     docs=Docs(
         tag="officials",
         tag_description="The executive heads of CICA and their deputies.",
@@ -466,8 +366,8 @@ OFFICIALS = CollectionSpec(
     ),
 )
 ORGANIZATION = CollectionSpec(
-    name="organization",
-    record_type=organization.RECORD_TYPE,
+    name=organization.COLLECTION,
+    storage=organization.STORAGE,
     public_model=InstitutionPublic,
     list_params=params.OrganizationExportParams,
     object_params=params.OrganizationParams,
@@ -476,7 +376,6 @@ ORGANIZATION = CollectionSpec(
     sort_keys=organization.SORT_KEYS,
     searchable=False,
     single=True,
-    seed=SeedFile("organization.toml", InstitutionCreate, ((Institution, ("id",)),)),
     docs=Docs(
         tag="organization",
         tag_description="CICA itself.",
@@ -500,7 +399,6 @@ ORGANIZATION = CollectionSpec(
 )
 CHANGES = CollectionSpec(
     name="changes",
-    record_type=changes.RECORD_TYPE,
     public_model=ChangePublic,
     list_params=params.ChangeListParams,
     object_params=params.ChangeParams,
@@ -529,7 +427,43 @@ CHANGES = CollectionSpec(
     ),
 )
 
-COLLECTIONS: tuple[CollectionSpec[Any, Any], ...] = (
+
+def collections(*records: CollectionSpec[Any, Any]) -> tuple[CollectionSpec[Any, Any], ...]:
+    """The API's collections: `records` (in the order the landing page, search and the
+    exports list them), then the conflicts between sources, the sources and the change
+    feed, whose `collection` filters admit the names of `records`."""
+    curated = [*records, CONFLICTS, SOURCES]
+    _check_tables(curated)
+    cited = [spec.name for spec in records if _cited(spec)]
+    stored = [spec.name for spec in curated if spec.storage is not None]
+    return (
+        *records,
+        dataclasses.replace(CONFLICTS, list_params=params.conflict_list_params(cited)),
+        SOURCES,
+        dataclasses.replace(
+            CHANGES,
+            list_params=params.change_list_params(stored),
+            build=changes.builder({spec.name for spec in records if spec.single}),
+        ),
+    )
+
+
+def _cited(spec: CollectionSpec[Any, Any]) -> bool:
+    return spec.storage is not None and "sources" in spec.storage.schema.model_fields
+
+
+def _check_tables(specs: list[CollectionSpec[Any, Any]]) -> None:
+    """Collections that write the same table must describe it alike (its key, whether it
+    is shared), or their rows would be matched differently by each."""
+    seen: dict[Any, Any] = {}
+    for spec in specs:
+        for table in spec.storage.tables if spec.storage else ():
+            other = seen.setdefault(table.model, table)
+            if other != table:
+                raise ValueError(f"{spec.name} describes table {table.name} unlike another")
+
+
+COLLECTIONS: tuple[CollectionSpec[Any, Any], ...] = collections(
     MEMBERS,
     OBSERVERS,
     PARTNERS,
@@ -540,9 +474,6 @@ COLLECTIONS: tuple[CollectionSpec[Any, Any], ...] = (
     CBM_DIMENSIONS,
     OFFICIALS,
     ORGANIZATION,
-    CONFLICTS,
-    SOURCES,
-    CHANGES,
 )
 BY_NAME: Mapping[str, CollectionSpec[Any, Any]] = {c.name: c for c in COLLECTIONS}
 SEARCHABLE: tuple[str, ...] = tuple(c.name for c in COLLECTIONS if c.searchable)

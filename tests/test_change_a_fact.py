@@ -177,7 +177,12 @@ def documents() -> dict[str, str]:
 
 def another_passage(document: str, avoid: set[str]) -> str:
     """A sentence of the document, as written, that no citation quotes yet."""
-    cited = {c.quote for rs in data.dataset().records.values() for r in rs for c in r.sources}
+    cited = {
+        c.quote
+        for rs in data.dataset().records.values()
+        for r in rs
+        for c in getattr(r, "sources", [])
+    }
     for sentence in re.split(r"(?<=[.!?])\s+", document):
         sentence = sentence.strip()
         words = sentence.split()

@@ -72,6 +72,46 @@ def test_processes_starting_together_migrate_and_seed_once(databases: DatabaseFa
         engine.dispose()
 
 
+def test_revision_0007_goes_down_and_up_on_a_seeded_database(databases: DatabaseFactory) -> None:
+    """Down: record types and field digests as revision 0006 stored them. Up again: the
+    values are unknown until the next seed, which stores them and, the rows being the
+    same, announces nothing and keeps the version."""
+    from alembic import command
+    from sqlalchemy import select
+
+    from app.core.migrations import alembic_config
+    from app.models import RecordState
+    from seed.loader import load
+
+    engine = databases.engine()
+    upgrade_to_head(engine)
+    first = load(engine)
+
+    def migrate(direction: str, revision: str) -> None:
+        with engine.begin() as connection:
+            config = alembic_config(str(engine.url.render_as_string(hide_password=False)))
+            config.attributes["connection"] = connection
+            getattr(command, direction)(config, revision)
+
+    migrate("downgrade", "0006_attested_until")
+    with engine.connect() as connection:
+        types = {row[0] for row in connection.exec_driver_sql("SELECT record_type FROM citations")}
+        assert {"member", "cbm-area", "conflict-claim"} <= types and "members" not in types
+        digests = connection.exec_driver_sql(
+            "SELECT digests FROM record_states WHERE collection = 'members'"
+        ).scalars()
+        assert all(digests)
+    migrate("upgrade", "head")
+    with engine.connect() as connection:
+        values = connection.execute(select(RecordState.value)).scalars().all()
+        assert values and all(value is None for value in values)
+    again = load(engine)
+    assert (again.version, again.records, again.changed) == (first.version, 0, False)
+    with engine.connect() as connection:
+        assert all(connection.execute(select(RecordState.value)).scalars().all())
+    engine.dispose()
+
+
 def test_a_seeded_database_goes_down_to_base_and_up_again(databases: DatabaseFactory) -> None:
     """A release can be rolled back once data uses what it added: each downgrade maps or
     removes the values its upgrade allowed (0003: a `scheduled` meeting becomes `planned`)."""

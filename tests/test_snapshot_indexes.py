@@ -19,7 +19,7 @@ from app.core.snapshot import (
     collection_data,
 )
 from app.core.text import fold
-from app.registry import SEARCHABLE
+from app.registry import COLLECTIONS, SEARCHABLE
 from app.services.search import search
 
 D = dt.date
@@ -47,7 +47,7 @@ def boundary_days(data: CollectionData[Any]) -> set[dt.date | None]:
 
 
 def test_as_of_index_matches_a_scan_at_every_boundary_of_the_data(seeded_engine: Engine) -> None:
-    snapshot = build_snapshot(seeded_engine)
+    snapshot = build_snapshot(seeded_engine, COLLECTIONS)
     with_history = 0
     for name, data in snapshot.collections.items():
         days = boundary_days(data)
@@ -140,7 +140,7 @@ def search_needles(entries: Sequence[SearchEntry]) -> set[str]:
 def test_search_candidates_match_a_scan_for_every_short_text_and_word(
     seeded_engine: Engine,
 ) -> None:
-    index = build_snapshot(seeded_engine).search
+    index = build_snapshot(seeded_engine, COLLECTIONS).search
     needles = search_needles(index.entries)
     assert len(needles) > 1000
     for needle in needles:
@@ -150,7 +150,7 @@ def test_search_candidates_match_a_scan_for_every_short_text_and_word(
 
 def test_search_ranks_by_score_then_collection_then_english_name(seeded_engine: Engine) -> None:
     """The definition, spelled as a sort over a scan of every searchable record."""
-    snapshot = build_snapshot(seeded_engine)
+    snapshot = build_snapshot(seeded_engine, COLLECTIONS)
     order = {name: n for n, name in enumerate(SEARCHABLE)}
     records = [
         (name, item)

@@ -17,7 +17,6 @@ from app.api.pages import content_security_policy, href, html_head, html_page, n
 from app.api.representation import site
 from app.core.formats import render_json
 from app.core.request_headers import request_headers
-from app.registry import COLLECTIONS
 
 router = APIRouter(include_in_schema=False)
 
@@ -95,7 +94,7 @@ def _landing_document(request: Request) -> dict[str, Any]:
                 "description": spec.docs.tag_description,
                 "href": base.url(f"/v1/{spec.name}"),
             }
-            for spec in COLLECTIONS
+            for spec in request.app.state.collections
         ],
     }
 
@@ -111,7 +110,7 @@ def _landing_html(request: Request) -> str:
     collections = "".join(
         f'<dt><a href="{href(request, "/v1/" + spec.name)}">/v1/{escape(spec.name)}</a></dt>'
         f"<dd>{escape(spec.docs.tag_description)}</dd>"
-        for spec in COLLECTIONS
+        for spec in request.app.state.collections
         if f"/v1/{spec.name}" not in linked
     )
     return (

@@ -150,10 +150,13 @@ class KeyPoller:
         poll_seconds: float,
         timeout: float,
         ready: Callable[[], bool],
+        load: Callable[[Engine], list[KnownKey]],
     ) -> None:
+        """`load` reads the key table (`app.services.api_keys.known_keys`): given, so this
+        module does not import the service that imports it."""
         from app.core.read_model import SingleFlight
 
-        self.engine, self.ring, self.ready = engine, ring, ready
+        self.engine, self.ring, self.ready, self.load = engine, ring, ready, load
         self.poll_seconds = poll_seconds
         self._flight = SingleFlight(timeout)
         self._task: asyncio.Task[None] | None = None
@@ -179,10 +182,8 @@ class KeyPoller:
     async def refresh(self) -> None:
         if not self.ready():
             return
-        from app.services.api_keys import known_keys
-
         try:
-            keys = await self._flight.run(lambda: known_keys(self.engine))
+            keys = await self._flight.run(lambda: self.load(self.engine))
         except Exception as exc:  # any database failure: keep the keys last read
             message = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
             if message != self._failing:

@@ -19,6 +19,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import Scope
 
+from app.core.choices import choices_in
+
 logger = logging.getLogger("app.errors")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -175,8 +177,6 @@ def _pattern_message(error: Any) -> str:
     words = PATTERN_WORDS.get(pattern)
     if words is not None:
         return words
-    from app.core.listing import choices_in
-
     allowed = choices_in(pattern)
     if allowed:
         return f"must be one of: {', '.join(allowed)}"
@@ -190,8 +190,6 @@ def _choice_error(error: Any) -> FieldError | None:
         return None
     if loc[1] not in CHOICE_PARAMETERS:
         return None
-    from app.core.listing import choices_in
-
     allowed = choices_in(error["ctx"]["pattern"])
     given = [part.lstrip("-") for part in str(error["input"]).split(",")]
     unknown = [part for part in given if part not in allowed] or given

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Final, Generic, Literal, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from app.core.choices import choice_pattern
 from app.core.errors import worded
 from app.core.formats import FormatName
 from app.core.text import CONTROL_CLASS, SEARCHABLE
@@ -24,7 +25,6 @@ MAX_LIMIT: Final = 200
 MAX_OFFSET: Final = 10_000
 MAX_SORT_KEYS: Final = 4
 
-_PLAIN_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -45,23 +45,6 @@ def _iso_date_text(value: Any) -> Any:
 
 
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text)]
-
-
-def choice_pattern(names: Iterable[str], *, signed: bool = False, most: int | None = None) -> str:
-    """`^a|b(,a|b)*$`-style pattern for comma-separated choices (optionally `-`-prefixed)."""
-    names = sorted(names, key=lambda n: (-len(n), n))
-    if not all(_PLAIN_NAME.match(n) for n in names):
-        raise ValueError("choice names are plain words: letters, digits, `_` and `-`")
-    alternatives = "|".join(names)
-    one = f"{'-?' if signed else ''}(?:{alternatives})"
-    repeat = "*" if most is None else f"{{0,{most - 1}}}"
-    return f"^{one}(?:,{one}){repeat}$"
-
-
-def choices_in(pattern: str) -> list[str]:
-    """The names a `choice_pattern` admits (for error messages)."""
-    match = re.search(r"\(\?:([^()]*)\)", pattern)
-    return sorted(match.group(1).split("|")) if match else []
 
 
 class ObjectParams(BaseModel):

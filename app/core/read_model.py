@@ -17,14 +17,14 @@ import contextlib
 import datetime as dt
 import gc
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import anyio
 from sqlalchemy import Engine
 
 from app.core.migrations import current_revision, head_revision, prepare_database
-from app.core.snapshot import Snapshot, build_snapshot, read_version_of
+from app.core.snapshot import Readable, Snapshot, build_snapshot, read_version_of
 
 logger = logging.getLogger("app.dataset")
 T = TypeVar("T")
@@ -92,11 +92,13 @@ class Maintainer:
         *,
         timeout: float,
         poll_seconds: float,
+        collections: Sequence[Readable],
         seed: Callable[[Engine], object] | None,
         today: Callable[[], dt.date] = dt.date.today,
     ) -> None:
         self.engine, self.read_model = engine, read_model
         self.poll_seconds, self.seed, self.today = poll_seconds, seed, today
+        self.collections = collections
         self.prepared = False
         # Migrating, seeding and building a snapshot hold no request up; they get longer.
         self._work = SingleFlight(max(WORK_TIMEOUT, 3 * timeout))
@@ -156,7 +158,9 @@ class Maintainer:
         version = await self._work.run(lambda: read_version_of(self.engine))
         if current is not None and current.version == version and current.day == self.today():
             return False
-        snapshot = await self._work.run(lambda: build_snapshot(self.engine, today=self.today))
+        snapshot = await self._work.run(
+            lambda: build_snapshot(self.engine, self.collections, today=self.today)
+        )
         self.read_model.swap(snapshot)
         logger.info(
             "snapshot of dataset version %d: %d records in %.1f ms",

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.utils import format_datetime
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import orjson
 from pydantic import BaseModel
@@ -26,13 +26,26 @@ from app.core.formats import Column, csv_columns, csv_header, csv_lines, csv_row
 from app.core.languages import DEFAULT_LANGUAGE, LANGUAGES
 from app.core.text import fold
 
-if TYPE_CHECKING:
-    from app.registry import CollectionSpec
-
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 R = TypeVar("R", bound=BaseModel)
+
+
+class Readable(Protocol):
+    """What the snapshot needs of a collection (`app.spec.CollectionSpec` has it)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def public_model(self) -> type[BaseModel]: ...
+
+    @property
+    def searchable(self) -> bool: ...
+
+    @property
+    def build(self) -> Callable[[Session, dt.date], Sequence["Built[Any]"]]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,9 +265,8 @@ class Snapshot:
         object.__setattr__(self, "version_raw", str(self.version).encode())
         object.__setattr__(self, "tag", f"{self.version}.{self.day:%Y%m%d}")
 
-    def get(self, spec: "CollectionSpec[R, Any]") -> CollectionData[R]:
-        data: CollectionData[R] = self.collections[spec.name]
-        return data
+    def get(self, spec: Readable) -> CollectionData[Any]:
+        return self.collections[spec.name]
 
     @property
     def records(self) -> int:
@@ -332,15 +344,11 @@ def read_version_of(engine: Engine) -> int:
 
 def build_snapshot(
     engine: Engine,
-    specs: "Sequence[CollectionSpec[Any, Any]] | None" = None,
+    specs: Sequence[Readable],
     *,
     today: Callable[[], dt.date] = dt.date.today,
 ) -> Snapshot:
     """Read the whole dataset in one session (one transaction, so one version) and index it."""
-    if specs is None:
-        from app.registry import COLLECTIONS
-
-        specs = COLLECTIONS
     started = time.perf_counter()
     day = today()
     with Session(engine) as session, session.begin():

@@ -1,12 +1,13 @@
 """The change feed: what each seed run (later, each write) changed, record by record.
 
 `Change` rows are appended in the same transaction as the changes they describe, with the
-dataset version that transaction produced. `RecordState` keeps a digest of every field of
-every curated record as last loaded, so the next run can tell which fields changed.
+dataset version that transaction produced. `RecordState` keeps every curated record as its
+create schema last wrote it, so the next changeset knows each record's value before it
+(which fields changed, and which rows the record had).
 """
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 from pydantic import Field as PydanticField
@@ -33,13 +34,14 @@ class Change(SQLModel, table=True):
 
 
 class RecordState(SQLModel, table=True):
-    """A digest of each field of a curated record, as last loaded."""
+    """A curated record as its create schema last wrote it (JSON, field names as in the
+    data files); `value` is null for a record stored before values were kept."""
 
     __tablename__ = "record_states"
 
     collection: str = Field(primary_key=True, max_length=40)
     record_id: str = Field(primary_key=True, max_length=80)
-    digests: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
+    value: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     updated_at: dt.datetime = Field(
         default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
     )

@@ -11,6 +11,9 @@ from app.models.base import Slug, StrictInput, UtcDateTime, utc_now
 from app.models.citation import CitationCreate, CitationPublic
 from app.models.review import Reviewed
 
+CLAIM_RECORD_TYPE = "conflict-claim"
+"""What the citations of a claim are keyed by (with `<conflict id>/<position>`)."""
+
 
 class Conflict(SQLModel, table=True):
     __tablename__ = "conflicts"

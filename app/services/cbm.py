@@ -2,18 +2,22 @@
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from app.core.snapshot import Built
+from app.core.storage import NOT_CITABLE, Cited, Row, Storage, Table, World
 from app.models import CbmArea, CbmDimension
-from app.models.cbm import CbmAreaPublic, CbmDimensionPublic
-from app.models.collections import CBM_AREA_RECORD_TYPE, RECORD_TYPES
+from app.models.cbm import CbmAreaPublic, CbmDimensionCreate, CbmDimensionPublic
 from app.params import CbmDimensionListParams
 from app.services.common import citations_for, disputes_for, pick_name, reviewed_for
+from app.services.references import MEMBERS, member_states
 
-RECORD_TYPE = RECORD_TYPES["cbm-dimensions"]
+COLLECTION = "cbm-dimensions"
+AREA_RECORD_TYPE = "cbm-area"
+"""What the citations of a priority area (nested in its dimension) are keyed by."""
 SORT_KEYS: dict[str, Any] = {
     "id": lambda d: d.id,
     "position": lambda d: d.position,
@@ -26,10 +30,10 @@ def build(session: Session, _today: dt.date) -> list[Built[CbmDimensionPublic]]:
     areas: dict[str, list[CbmArea]] = defaultdict(list)
     for area in session.exec(select(CbmArea).order_by(col(CbmArea.position))):
         areas[area.dimension_id].append(area)
-    area_citations = citations_for(session=session, record_type=CBM_AREA_RECORD_TYPE)
-    citations = citations_for(session=session, record_type=RECORD_TYPE)
-    disputed = disputes_for(session=session, record_type=RECORD_TYPE)
-    reviewed = reviewed_for(session=session, record_type=RECORD_TYPE)
+    area_citations = citations_for(session=session, record_type=AREA_RECORD_TYPE)
+    citations = citations_for(session=session, record_type=COLLECTION)
+    disputed = disputes_for(session=session, record_type=COLLECTION)
+    reviewed = reviewed_for(session=session, record_type=COLLECTION)
     built = []
     for d in session.exec(select(CbmDimension).order_by(col(CbmDimension.position))):
         own = areas.get(d.id, [])
@@ -78,3 +82,48 @@ def narrow(dimension: CbmDimensionPublic, params: CbmDimensionListParams) -> Cbm
             ]
         }
     )
+
+
+def rows(dimension: CbmDimensionCreate) -> Iterator[Row]:
+    """The dimension, then its priority areas in Catalogue order."""
+    yield Row(
+        CbmDimension, {"id": dimension.id, "position": dimension.position, "names": dimension.names}
+    )
+    for position, area in enumerate(dimension.areas):
+        yield Row(
+            CbmArea,
+            {
+                "id": area.id,
+                "dimension_id": dimension.id,
+                "position": position,
+                "names": area.names,
+                "coordinators": area.coordinators,
+                "co_coordinators": area.co_coordinators,
+                "added": area.added,
+            },
+            item=area.id,
+        )
+
+
+def cited(dimension: CbmDimensionCreate) -> Iterator[Cited]:
+    """Each priority area has citations of its own."""
+    citable = set(CbmAreaPublic.model_fields) - NOT_CITABLE
+    for area in dimension.areas:
+        yield Cited(AREA_RECORD_TYPE, area.id, area.sources, item=area.id, citable=citable)
+
+
+def check(dimension: CbmDimensionCreate, world: World) -> None:
+    for area in dimension.areas:
+        member_states(world, area.coordinators, "coordinators", item=area.id)
+        member_states(world, area.co_coordinators, "co_coordinators", item=area.id)
+
+
+STORAGE = Storage(
+    file="cbm_dimensions.toml",
+    schema=CbmDimensionCreate,
+    tables=(Table(CbmDimension), Table(CbmArea)),
+    rows=rows,
+    check=check,
+    refers_to=(MEMBERS,),
+    cited=cited,
+)

@@ -1,18 +1,21 @@
 """Chairmanships of CICA."""
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from app.core.snapshot import Built
+from app.core.storage import RecordError, Row, Storage, Table, World
 from app.models import Chairmanship, State
-from app.models.chairmanship import ChairmanshipPublic
-from app.models.collections import RECORD_TYPES
+from app.models.base import first_day
+from app.models.chairmanship import ChairmanshipCreate, ChairmanshipPublic
 from app.params import ChairmanshipListParams
 from app.services.common import citations_for, disputes_for, pick_name, reviewed_for
+from app.services.references import MEMBERS
 
-RECORD_TYPE = RECORD_TYPES["chairmanships"]
+COLLECTION = "chairmanships"
 SORT_KEYS: dict[str, Any] = {
     "id": lambda c: c.id,
     "term_start": lambda c: c.term_start,
@@ -26,9 +29,9 @@ def build(session: Session, today: dt.date) -> list[Built[ChairmanshipPublic]]:
     states = {s.id: s for s in session.exec(select(State))}
     chair_today = current_chair(chairs, today)
     current = chair_today.id if chair_today else None
-    citations = citations_for(session=session, record_type=RECORD_TYPE)
-    disputed = disputes_for(session=session, record_type=RECORD_TYPE)
-    reviewed = reviewed_for(session=session, record_type=RECORD_TYPE)
+    citations = citations_for(session=session, record_type=COLLECTION)
+    disputed = disputes_for(session=session, record_type=COLLECTION)
+    reviewed = reviewed_for(session=session, record_type=COLLECTION)
     return [
         Built(
             ChairmanshipPublic(
@@ -60,3 +63,32 @@ def current_chair(chairs: list[Chairmanship], today: dt.date) -> Chairmanship | 
 
 def keep(chair: ChairmanshipPublic, params: ChairmanshipListParams) -> bool:
     return params.state is None or chair.state == params.state.upper()
+
+
+def rows(chair: ChairmanshipCreate) -> Iterator[Row]:
+    yield Row(
+        Chairmanship,
+        {
+            "id": chair.id,
+            "state_id": chair.state,
+            "term_start": chair.term_start,
+            "term_start_date": first_day(chair.term_start),
+            "term_end": chair.term_end,
+            "motto": chair.motto,
+        },
+    )
+
+
+def check(chair: ChairmanshipCreate, world: World) -> None:
+    if chair.state not in world.ids(MEMBERS):
+        raise RecordError("the chair must be a member state", "state")
+
+
+STORAGE = Storage(
+    file="chairmanships.toml",
+    schema=ChairmanshipCreate,
+    tables=(Table(Chairmanship, fields={"state_id": "state", "term_start_date": "term_start"}),),
+    rows=rows,
+    check=check,
+    refers_to=(MEMBERS,),
+)

@@ -1,6 +1,7 @@
 """The change feed: every recorded change, oldest first; `since` keeps the later ones."""
 
 import datetime as dt
+from collections.abc import Callable, Collection
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -21,6 +22,16 @@ SORT_KEYS: dict[str, Any] = {
 
 
 def build(session: Session, _today: dt.date) -> list[Built[ChangePublic]]:
+    return build_with_paths(session, single=())
+
+
+def builder(single: Collection[str]) -> Callable[[Session, dt.date], list[Built[ChangePublic]]]:
+    """`build` for a registry whose `single` collections are served at `/v1/<name>` itself
+    (their records have no path of their own)."""
+    return lambda session, _today: build_with_paths(session, single=single)
+
+
+def build_with_paths(session: Session, *, single: Collection[str]) -> list[Built[ChangePublic]]:
     rows = session.exec(select(Change).order_by(col(Change.id)))
     return [
         Built(
@@ -29,7 +40,9 @@ def build(session: Session, _today: dt.date) -> list[Built[ChangePublic]]:
                 version=row.version,
                 collection=row.collection,
                 record_id=row.record_id,
-                path=f"/v1/{row.collection}/{row.record_id}",
+                path=f"/v1/{row.collection}"
+                if row.collection in single
+                else f"/v1/{row.collection}/{row.record_id}",
                 action=row.action,
                 fields=row.fields,
                 updated_at=row.changed_at,

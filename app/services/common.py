@@ -11,7 +11,7 @@ from sqlmodel import Session, col
 from app.core.languages import DEFAULT_LANGUAGE
 from app.models import Citation, Conflict, ConflictClaim, RecordReview
 from app.models.citation import CitationPublic, DisputedClaimPublic
-from app.models.collections import CLAIM_RECORD_TYPE
+from app.models.conflict import CLAIM_RECORD_TYPE
 
 Grouped = dict[tuple[str, str], list[Any]]
 

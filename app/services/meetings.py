@@ -2,18 +2,21 @@
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from app.core.snapshot import Built
+from app.core.storage import RecordError, Row, Storage, Table, World, fields_except
 from app.models import Council, Meeting
-from app.models.collections import RECORD_TYPES
-from app.models.meeting import MeetingPublic
+from app.models.base import first_day
+from app.models.meeting import MeetingCreate, MeetingPublic
 from app.params import MeetingListParams
 from app.services.common import citations_for, disputes_for, reviewed_for
+from app.services.references import MEMBERS
 
-RECORD_TYPE = RECORD_TYPES["meetings"]
+COLLECTION = "meetings"
 SORT_KEYS: dict[str, Any] = {
     "id": lambda m: m.id,
     "date": lambda m: m.date,
@@ -32,9 +35,9 @@ def build(session: Session, _today: dt.date) -> list[Built[MeetingPublic]]:
             established[council.established_at].append(council.id)
         if council.proposed_at:
             proposed[council.proposed_at].append(council.id)
-    citations = citations_for(session=session, record_type=RECORD_TYPE)
-    disputed = disputes_for(session=session, record_type=RECORD_TYPE)
-    reviewed = reviewed_for(session=session, record_type=RECORD_TYPE)
+    citations = citations_for(session=session, record_type=COLLECTION)
+    disputed = disputes_for(session=session, record_type=COLLECTION)
+    reviewed = reviewed_for(session=session, record_type=COLLECTION)
     meetings = session.exec(select(Meeting).order_by(col(Meeting.date_first_day), col(Meeting.id)))
     return [
         Built(
@@ -72,3 +75,29 @@ def keep(meeting: MeetingPublic, params: MeetingListParams) -> bool:
         and (params.year_from is None or year >= params.year_from)
         and (params.year_to is None or year <= params.year_to)
     )
+
+
+def rows(meeting: MeetingCreate) -> Iterator[Row]:
+    yield Row(
+        Meeting,
+        {
+            **fields_except(meeting, "host"),
+            "host_id": meeting.host,
+            "date_first_day": first_day(meeting.date),
+        },
+    )
+
+
+def check(meeting: MeetingCreate, world: World) -> None:
+    if meeting.host and meeting.host not in world.ids(MEMBERS):
+        raise RecordError("the host must be a member state", "host")
+
+
+STORAGE = Storage(
+    file="meetings.toml",
+    schema=MeetingCreate,
+    tables=(Table(Meeting, fields={"host_id": "host", "date_first_day": "date"}),),
+    rows=rows,
+    check=check,
+    refers_to=(MEMBERS,),
+)

@@ -2,20 +2,28 @@
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from app.core.snapshot import Built
+from app.core.storage import Row, Storage
 from app.models import CbmArea, Chairmanship, Meeting, State
-from app.models.collections import RECORD_TYPES
-from app.models.member import CbmRole, MemberPublic
+from app.models.member import CbmRole, MemberCreate, MemberPublic
 from app.params import MemberListParams
 from app.services.common import citations_for, disputes_for, pick_name, reviewed_for, sort_name
-from app.services.parties import histories, intervals, public_history
+from app.services.parties import (
+    PERIODS,
+    STATES,
+    histories,
+    intervals,
+    period_rows,
+    public_history,
+    state_row,
+)
 
-RECORD_TYPE = RECORD_TYPES["members"]
+COLLECTION = "members"
 SORT_KEYS: dict[str, Any] = {
     "id": lambda m: m.id,
     "name": lambda m: m.name.casefold(),
@@ -27,9 +35,9 @@ SORT_KEYS: dict[str, Any] = {
 def build(session: Session, _today: dt.date) -> list[Built[MemberPublic]]:
     """By English name; each listed on the days it held membership."""
     periods = histories(session)
-    citations = citations_for(session=session, record_type=RECORD_TYPE)
-    disputed = disputes_for(session=session, record_type=RECORD_TYPE)
-    reviewed = reviewed_for(session=session, record_type=RECORD_TYPE)
+    citations = citations_for(session=session, record_type=COLLECTION)
+    disputed = disputes_for(session=session, record_type=COLLECTION)
+    reviewed = reviewed_for(session=session, record_type=COLLECTION)
     chairs = _group(
         session.exec(
             select(Chairmanship.state_id, Chairmanship.id).order_by(
@@ -113,3 +121,13 @@ def _cbm_roles(session: Session) -> dict[str, list[CbmRole]]:
                     CbmRole(area_id=area.id, dimension_id=area.dimension_id, role=role)
                 )
     return roles
+
+
+def rows(member: MemberCreate) -> Iterator[Row]:
+    """The state (codes and names from ISO 3166, with the record's overrides) and one row
+    per period of its history."""
+    yield state_row(member.id, member.names)
+    yield from period_rows(member.id, member.history, state=True, founding=member.founding_member)
+
+
+STORAGE = Storage(file="members.toml", schema=MemberCreate, tables=(STATES, PERIODS), rows=rows)

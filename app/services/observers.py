@@ -4,14 +4,15 @@ A former observer (its last period ended) resolves to an entry saying so, listed
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 from sqlmodel import Session, select
 
 from app.core.snapshot import Built
+from app.core.storage import RecordError, Row, Storage, World
 from app.models import Organization, State
-from app.models.collections import RECORD_TYPES
-from app.models.observer import ObserverPublic
+from app.models.observer import ObserverCreate, ObserverPublic
 from app.params import ObserverListParams
 from app.services.common import (
     citations_for,
@@ -20,9 +21,20 @@ from app.services.common import (
     reviewed_for,
     sort_name,
 )
-from app.services.parties import histories, interval, public_history
+from app.services.parties import (
+    ORGANIZATIONS,
+    PERIODS,
+    STATES,
+    histories,
+    interval,
+    organization_row,
+    period_rows,
+    public_history,
+    state_row,
+)
+from app.services.references import MEMBERS
 
-RECORD_TYPE = RECORD_TYPES["observers"]
+COLLECTION = "observers"
 OBSERVER_STATUSES = ("observer", "applicant")
 SORT_KEYS: dict[str, Any] = {
     "id": lambda o: o.id,
@@ -37,12 +49,12 @@ def build(session: Session, _today: dt.date) -> list[Built[ObserverPublic]]:
     periods = histories(session)
     states = {s.id: s for s in session.exec(select(State))}
     orgs = {o.id: o for o in session.exec(select(Organization))}
-    citations = citations_for(session=session, record_type=RECORD_TYPE)
-    disputed = disputes_for(session=session, record_type=RECORD_TYPE)
+    citations = citations_for(session=session, record_type=COLLECTION)
+    disputed = disputes_for(session=session, record_type=COLLECTION)
     # A member's observer years are curated (and reviewed) in its member record.
     reviewed = {
-        **reviewed_for(session=session, record_type=RECORD_TYPES["members"]),
-        **reviewed_for(session=session, record_type=RECORD_TYPE),
+        **reviewed_for(session=session, record_type=MEMBERS),
+        **reviewed_for(session=session, record_type=COLLECTION),
     }
     built = []
     for party_id, history in periods.items():
@@ -92,3 +104,29 @@ def keep(observer: ObserverPublic, params: ObserverListParams) -> bool:
     return (params.status is None or observer.status == params.status) and (
         params.type is None or observer.type == params.type
     )
+
+
+def rows(observer: ObserverCreate) -> Iterator[Row]:
+    """A state (codes and names from ISO 3166) or an organization (shared with its
+    partner record, if it is also a partner), and one row per period of its history."""
+    state = observer.type == "state"
+    yield state_row(observer.id, observer.names) if state else organization_row(observer)
+    yield from period_rows(observer.id, observer.history, state=state)
+
+
+def check(observer: ObserverCreate, world: World) -> None:
+    if observer.type == "state" and observer.id in world.ids(MEMBERS):
+        raise RecordError(
+            "also in members.toml: keep one record, with its observer years in the history",
+            "id",
+        )
+
+
+STORAGE = Storage(
+    file="observers.toml",
+    schema=ObserverCreate,
+    tables=(STATES, ORGANIZATIONS, PERIODS),
+    rows=rows,
+    check=check,
+    refers_to=(MEMBERS,),
+)

@@ -1,19 +1,21 @@
 """Officials: the executive heads of CICA and their deputies, by term."""
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 from sqlmodel import Session, select
 
 from app.core.snapshot import Built
+from app.core.storage import Row, Storage, Table, World, fields_except
 from app.models import Official, State
 from app.models.base import first_day, last_day
-from app.models.collections import RECORD_TYPES
-from app.models.official import OfficialPublic
+from app.models.official import OfficialCreate, OfficialPublic
 from app.params import OfficialListParams
 from app.services.common import citations_for, disputes_for, pick_name, reviewed_for
+from app.services.references import MEETINGS, MEMBERS, meeting, member_states
 
-RECORD_TYPE = RECORD_TYPES["officials"]
+COLLECTION = "officials"
 SORT_KEYS: dict[str, Any] = {
     "id": lambda o: o.id,
     "name": lambda o: o.name.casefold(),
@@ -53,9 +55,9 @@ def build(session: Session, today: dt.date) -> list[Built[OfficialPublic]]:
     """In order of their terms."""
     officials = list(session.exec(select(Official)))
     officials.sort(key=lambda o: (starts(o) or dt.date.max, o.id))
-    citations = citations_for(session=session, record_type=RECORD_TYPE)
-    disputed = disputes_for(session=session, record_type=RECORD_TYPE)
-    reviewed = reviewed_for(session=session, record_type=RECORD_TYPE)
+    citations = citations_for(session=session, record_type=COLLECTION)
+    disputed = disputes_for(session=session, record_type=COLLECTION)
+    reviewed = reviewed_for(session=session, record_type=COLLECTION)
     states = {s.id: s for s in session.exec(select(State))}
     built = []
     for o in officials:
@@ -91,3 +93,26 @@ def keep(official: OfficialPublic, params: OfficialListParams) -> bool:
         and (params.nationality is None or official.nationality == params.nationality.upper())
         and (params.current is None or official.current == params.current)
     )
+
+
+def rows(official: OfficialCreate) -> Iterator[Row]:
+    yield Row(
+        Official,
+        {**fields_except(official), "term_start_date": first_day(official.term_start)},
+    )
+
+
+def check(official: OfficialCreate, world: World) -> None:
+    if official.nationality:
+        member_states(world, [official.nationality], "nationality")
+    meeting(world, official.appointed_at, "appointed_at")
+
+
+STORAGE = Storage(
+    file="officials.toml",
+    schema=OfficialCreate,
+    tables=(Table(Official, fields={"term_start_date": "term_start"}),),
+    rows=rows,
+    check=check,
+    refers_to=(MEMBERS, MEETINGS),
+)

@@ -4,6 +4,7 @@ use), never typed."""
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import func
@@ -12,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from app.core.listing import CollectionParams
 from app.core.snapshot import Built
+from app.core.storage import Row, Storage, Table, World
 from app.models import (
     Chairmanship,
     Council,
@@ -23,12 +25,12 @@ from app.models import (
     RecordReview,
     State,
 )
-from app.models.collections import RECORD_TYPES
 from app.models.institution import (
     Counts,
     CurrentChair,
     FoundingDocumentPublic,
     InitiativePublic,
+    InstitutionCreate,
     InstitutionPublic,
     ObserverCounts,
     PartnerCounts,
@@ -38,8 +40,9 @@ from app.services.chairmanships import current_chair
 from app.services.common import citations_for, disputes_for, pick_name, reviewed_for
 from app.services.officials import in_office
 from app.services.parties import histories, interval
+from app.services.references import MEETINGS, meeting
 
-RECORD_TYPE = RECORD_TYPES["organization"]
+COLLECTION = "organization"
 SORT_KEYS: dict[str, Any] = {"id": lambda o: o.id}
 
 
@@ -47,9 +50,9 @@ def build(session: Session, today: dt.date) -> list[Built[InstitutionPublic]]:
     row = session.get(Institution, "cica")
     if row is None:
         return []
-    citations = citations_for(session=session, record_type=RECORD_TYPE)
-    disputed = disputes_for(session=session, record_type=RECORD_TYPE)
-    reviewed = reviewed_for(session=session, record_type=RECORD_TYPE)
+    citations = citations_for(session=session, record_type=COLLECTION)
+    disputed = disputes_for(session=session, record_type=COLLECTION)
+    reviewed = reviewed_for(session=session, record_type=COLLECTION)
     seats = [
         SeatPublic(city=s["city"], since=s.get("from"), until=s.get("to")) for s in row.seat_history
     ]
@@ -123,3 +126,27 @@ def counts(session: Session, today: dt.date) -> Counts:
         meetings=dict(sorted(Counter(session.exec(select(Meeting.status))).items())),
         officials_in_office=sum(bool(in_office(o, today, officials)) for o in officials),
     )
+
+
+def rows(record: InstitutionCreate) -> Iterator[Row]:
+    yield Row(
+        Institution,
+        record.model_dump(
+            mode="json", by_alias=True, exclude={"sources", "unverified", "reviewed"}
+        ),
+    )
+
+
+def check(record: InstitutionCreate, world: World) -> None:
+    for index, document in enumerate(record.founding_documents):
+        meeting(world, document.meeting, f"founding_documents.{index}.meeting")
+
+
+STORAGE = Storage(
+    file="organization.toml",
+    schema=InstitutionCreate,
+    tables=(Table(Institution),),
+    rows=rows,
+    check=check,
+    refers_to=(MEETINGS,),
+)

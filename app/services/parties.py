@@ -1,15 +1,19 @@
-"""Status periods: who held which status on which day."""
+"""States and organizations and their status periods: who held which status on which day,
+and how a party's curated record is stored."""
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from sqlmodel import Session, select
 
 from app.core.snapshot import Interval
-from app.models import StatusPeriod
-from app.models.base import last_day
-from app.models.party import StatusPeriodPublic
+from app.core.storage import RecordError, Row, Table
+from app.models import Organization, State, StatusPeriod
+from app.models.base import first_day, last_day
+from app.models.party import StatusPeriodInput, StatusPeriodPublic
+from app.services.countries import country
 
 
 def histories(session: Session) -> dict[str, list[StatusPeriod]]:
@@ -61,3 +65,70 @@ def public_history(periods: list[StatusPeriod]) -> list[StatusPeriodPublic]:
         )
         for p in periods
     ]
+
+
+# --- Storing a party's records (members, observers, partners) ------------------------------
+
+STATES = Table(State)
+ORGANIZATIONS = Table(Organization, shared=True)
+"""An organization may be both an observer and a partner: one row, given alike by both."""
+PERIODS = Table(
+    StatusPeriod,
+    key=("state_id", "organization_id", "status", "since", "attested_from"),
+    fields={
+        "since": "from",
+        "since_date": "from",
+        "until": "to",
+        "until_date": "to",
+        "attested_from_date": "attested_from",
+        "attested_until_date": "attested_until",
+    },
+)
+
+
+def state_row(state_id: str, names: dict[str, str]) -> Row:
+    """A state's codes and names come from ISO 3166 (pycountry); `names` overrides them."""
+    try:
+        values = country(state_id)
+    except LookupError as exc:
+        raise RecordError(str(exc), "id") from None
+    defaults = values["names"]
+    assert isinstance(defaults, dict)
+    return Row(State, {**values, "names": {**defaults, **names}})
+
+
+def organization_row(record: Any) -> Row:
+    return Row(
+        Organization,
+        {
+            "id": record.id,
+            "names": record.names,
+            "acronym": record.acronym,
+            "aliases": record.aliases,
+        },
+    )
+
+
+def period_rows(
+    party_id: str, periods: list[StatusPeriodInput], *, state: bool, founding: bool = False
+) -> Iterator[Row]:
+    """A party's status history: one row per period, owned by a state or an organization."""
+    for index, period in enumerate(periods):
+        yield Row(
+            StatusPeriod,
+            {
+                "state_id": party_id if state else None,
+                "organization_id": None if state else party_id,
+                "status": period.status,
+                "since": period.since,
+                "since_date": first_day(period.since),
+                "until": period.until,
+                "until_date": first_day(period.until),
+                "attested_from": period.attested_from,
+                "attested_from_date": first_day(period.attested_from),
+                "attested_until": period.attested_until,
+                "attested_until_date": first_day(period.attested_until),
+                "founding": founding and period.status == "member",
+            },
+            path=f"history.{index}",
+        )

@@ -1,18 +1,21 @@
 """Partner organizations."""
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 from sqlmodel import Session, select
 
 from app.core.snapshot import Built
+from app.core.storage import Row, Storage, Table
 from app.models import Organization, Partnership
-from app.models.collections import RECORD_TYPES
-from app.models.partner import PartnerOrganizationPublic
+from app.models.base import first_day
+from app.models.partner import PartnerOrganizationCreate, PartnerOrganizationPublic
 from app.params import PartnerListParams
 from app.services.common import citations_for, disputes_for, pick_name, reviewed_for, sort_name
+from app.services.parties import ORGANIZATIONS, organization_row
 
-RECORD_TYPE = RECORD_TYPES["partner-organizations"]
+COLLECTION = "partner-organizations"
 SORT_KEYS: dict[str, Any] = {
     "id": lambda p: p.id,
     "name": lambda p: p.name.casefold(),
@@ -22,9 +25,9 @@ SORT_KEYS: dict[str, Any] = {
 
 
 def build(session: Session, _today: dt.date) -> list[Built[PartnerOrganizationPublic]]:
-    citations = citations_for(session=session, record_type=RECORD_TYPE)
-    disputed = disputes_for(session=session, record_type=RECORD_TYPE)
-    reviewed = reviewed_for(session=session, record_type=RECORD_TYPE)
+    citations = citations_for(session=session, record_type=COLLECTION)
+    disputed = disputes_for(session=session, record_type=COLLECTION)
+    reviewed = reviewed_for(session=session, record_type=COLLECTION)
     built = [
         Built(
             PartnerOrganizationPublic(
@@ -55,3 +58,33 @@ def keep(partner: PartnerOrganizationPublic, params: PartnerListParams) -> bool:
     return (params.status is None or partner.status == params.status) and (
         params.relationship is None or partner.relationship == params.relationship
     )
+
+
+PARTNERSHIPS = Table(
+    Partnership, key=("organization_id",), fields={"organization_id": "id", "since_date": "since"}
+)
+
+
+def rows(partner: PartnerOrganizationCreate) -> Iterator[Row]:
+    """The organization (shared with its observer record, if it is also an observer) and
+    its partnership."""
+    yield organization_row(partner)
+    yield Row(
+        Partnership,
+        {
+            "organization_id": partner.id,
+            "relationship": partner.relationship,
+            "status": partner.status,
+            "since": partner.since,
+            "since_date": first_day(partner.since),
+            "document": partner.document,
+        },
+    )
+
+
+STORAGE = Storage(
+    file="partner_organizations.toml",
+    schema=PartnerOrganizationCreate,
+    tables=(ORGANIZATIONS, PARTNERSHIPS),
+    rows=rows,
+)

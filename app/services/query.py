@@ -9,7 +9,7 @@ from app.core.errors import BadRequest, FieldError
 from app.core.listing import CollectionParams
 from app.core.snapshot import CollectionData, Item
 from app.core.text import fold
-from app.registry import CollectionSpec
+from app.spec import CollectionSpec
 
 R = TypeVar("R", bound=BaseModel)
 COMMON_PARAMETERS = frozenset(CollectionParams.model_fields) | {"as_of"}

@@ -1,18 +1,19 @@
 """The reform areas of the Roadmap for CICA Transformation."""
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from app.core.snapshot import Built
+from app.core.storage import Row, Storage, Table, fields_except
 from app.models import ReformArea
-from app.models.collections import RECORD_TYPES
-from app.models.reform_area import ReformAreaPublic
+from app.models.reform_area import ReformAreaCreate, ReformAreaPublic
 from app.params import ReformAreaListParams
 from app.services.common import citations_for, disputes_for, pick_name, reviewed_for
 
-RECORD_TYPE = RECORD_TYPES["reform-areas"]
+COLLECTION = "reform-areas"
 SORT_KEYS: dict[str, Any] = {
     "id": lambda r: r.id,
     "name": lambda r: r.name.casefold(),
@@ -23,9 +24,9 @@ SORT_KEYS: dict[str, Any] = {
 
 def build(session: Session, _today: dt.date) -> list[Built[ReformAreaPublic]]:
     """In Roadmap order."""
-    citations = citations_for(session=session, record_type=RECORD_TYPE)
-    disputed = disputes_for(session=session, record_type=RECORD_TYPE)
-    reviewed = reviewed_for(session=session, record_type=RECORD_TYPE)
+    citations = citations_for(session=session, record_type=COLLECTION)
+    disputed = disputes_for(session=session, record_type=COLLECTION)
+    reviewed = reviewed_for(session=session, record_type=COLLECTION)
     return [
         Built(
             ReformAreaPublic(
@@ -49,3 +50,12 @@ def build(session: Session, _today: dt.date) -> list[Built[ReformAreaPublic]]:
 
 def keep(area: ReformAreaPublic, params: ReformAreaListParams) -> bool:
     return params.status is None or area.status == params.status
+
+
+def rows(area: ReformAreaCreate) -> Iterator[Row]:
+    yield Row(ReformArea, fields_except(area, "acronym"))
+
+
+STORAGE = Storage(
+    file="reform_areas.toml", schema=ReformAreaCreate, tables=(Table(ReformArea),), rows=rows
+)

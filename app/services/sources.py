@@ -1,16 +1,19 @@
 """The documents and references the dataset cites."""
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.core.snapshot import Built
+from app.core.storage import Row, Storage, Table
 from app.models import Citation, Source
-from app.models.source import SourcePublic
+from app.models.source import SourceCreate, SourcePublic
 from app.params import SourceListParams
 
+COLLECTION = "sources"
 SORT_KEYS: dict[str, Any] = {
     "id": lambda s: s.id,
     "title": lambda s: s.title.casefold(),
@@ -48,3 +51,10 @@ def build(session: Session, _today: dt.date) -> list[Built[SourcePublic]]:
 
 def keep(source: SourcePublic, params: SourceListParams) -> bool:
     return params.kind is None or source.kind == params.kind
+
+
+def rows(source: SourceCreate) -> Iterator[Row]:
+    yield Row(Source, {**source.model_dump(), "url": str(source.url) if source.url else None})
+
+
+STORAGE = Storage(file="sources.toml", schema=SourceCreate, tables=(Table(Source),), rows=rows)

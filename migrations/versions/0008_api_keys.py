@@ -1,7 +1,7 @@
 """API keys: hashed secrets, scopes, expiry and revocation
 
 Revision ID: 0008_api_keys
-Revises: 0006_attested_until
+Revises: 0007_seed_changesets
 Create Date: 2026-12-06 17:06:09.734038
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = '0008_api_keys'
-down_revision: str | None = '0006_attested_until'
+down_revision: str | None = '0007_seed_changesets'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

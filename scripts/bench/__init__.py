@@ -48,7 +48,7 @@ Criteria:
   (VmRSS) before and after 6,000 requests, each with a new 8 KB `Accept-Language` and a new
   8 KB `Accept`, over a few list and detail routes: growth < 20 MB (10^6 bytes). Sent by
   http.client over 4 keep-alive connections; every status is counted and printed.
-* snapshot: `app.core.snapshot.build_snapshot(engine)` on the seeded database, called in a
+* snapshot: `app.core.snapshot.build_snapshot(engine, COLLECTIONS)` on the seeded database, called in a
   Python process of its own (pinned and prioritised like a server) 20 times: median
   < 100 ms; also the memory one snapshot retains (tracemalloc, after gc.collect()).
   Reported as not available while the module is missing.

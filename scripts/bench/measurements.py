@@ -103,7 +103,7 @@ class SnapshotFigures:
 
 
 def measure_snapshot(database_url: str, builds: int) -> SnapshotFigures:
-    """Time `build_snapshot(engine)` in this process and weigh one snapshot (tracemalloc:
+    """Time `build_snapshot(engine, COLLECTIONS)` in this process and weigh one snapshot (tracemalloc:
     the traced memory still allocated, after a gc.collect(), while one snapshot is held,
     minus the same before it was built; the timed builds run first, so SQLAlchemy's caches
     and the connection pool are already warm)."""
@@ -121,13 +121,14 @@ def measure_snapshot(database_url: str, builds: int) -> SnapshotFigures:
 
     from app.core.config import Settings
     from app.core.db import build_engine
+    from app.registry import COLLECTIONS
 
     engine = build_engine(Settings(database_url=database_url))
     figures = SnapshotFigures()
     try:
         for _ in range(builds):
             began = time.perf_counter()
-            snapshot = build(engine)
+            snapshot = build(engine, COLLECTIONS)
             figures.builds_ms.append((time.perf_counter() - began) * 1000)
             del snapshot
         gc.collect()
@@ -135,7 +136,7 @@ def measure_snapshot(database_url: str, builds: int) -> SnapshotFigures:
         try:
             gc.collect()
             before = tracemalloc.get_traced_memory()[0]
-            snapshot = build(engine)
+            snapshot = build(engine, COLLECTIONS)
             gc.collect()
             after = tracemalloc.get_traced_memory()[0]
             del snapshot

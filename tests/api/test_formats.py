@@ -7,23 +7,11 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
+from app.registry import COLLECTIONS
 from tests.api.helpers import assert_problem
 from tests.support import data
 
-LISTS = [
-    "members",
-    "observers",
-    "partner-organizations",
-    "councils",
-    "reform-areas",
-    "chairmanships",
-    "meetings",
-    "cbm-dimensions",
-    "conflicts",
-    "sources",
-    "officials",
-    "changes",
-]
+LISTS = [spec.name for spec in COLLECTIONS if not spec.single]
 
 
 @pytest.mark.parametrize("collection", LISTS)

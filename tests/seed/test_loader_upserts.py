@@ -1,9 +1,10 @@
 """The seed loader's update paths: edits in place, reordered unique positions, and database
 errors that come back as a `SeedError` naming the record, with nothing changed."""
 
+import dataclasses
 import datetime as dt
-import functools
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +13,16 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, SQLModel
 
 from app.core.config import get_settings
+from app.core.storage import Row
 from app.models import CbmDimension, Chairmanship, DatasetVersion, ReformArea, State
+from app.registry import COLLECTIONS
+from app.spec import CollectionSpec
+from app.writes import rows as writes
+from app.writes import step
+from app.writes.plan import CITATIONS, REVIEWS
 from seed import loader
 from seed.errors import SeedError
-from seed.loader import TABLE_ORDER, DesiredRows, load, unique_column_sets
+from seed.loader import load
 from tests.support import curate, data
 
 Dump = dict[str, list[tuple[Any, ...]]]
@@ -41,7 +48,7 @@ def _version(engine: Engine) -> int:
 
 def _ids_by_position(engine: Engine, model: type[SQLModel]) -> list[str]:
     """The order the API shows: by position."""
-    table = loader._table(model)
+    table = writes.sql_table(model)
     with engine.connect() as connection:
         return list(connection.execute(select(table.c.id).order_by(table.c.position)).scalars())
 
@@ -64,7 +71,7 @@ def _nothing_changes(report: loader.LoadReport) -> bool:
 def _later(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make the next load's clock run an hour ahead, so its timestamps surely differ."""
     ahead = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(hours=1)
-    monkeypatch.setattr(loader, "utc_now", lambda: ahead)
+    monkeypatch.setattr(step, "utc_now", lambda: ahead)
 
 
 def test_an_edited_field_updates_its_row_in_place(
@@ -220,22 +227,25 @@ CHAIRMANSHIP = data.records("chairmanships")[-1].id
 
 
 def _corrupt(
-    monkeypatch: pytest.MonkeyPatch, model: type[SQLModel], record_id: str, **values: Any
-) -> None:
-    """Let a value the validation would have refused reach the database."""
-    build = loader.desired_rows
+    model: type[SQLModel], record_id: str, **values: Any
+) -> tuple[CollectionSpec[Any, Any], ...]:
+    """The registry's collections, with the one storing `model` giving `values` in the row
+    of `record_id`: a value the validation would have refused reaches the database."""
 
-    def corrupted(dataset: Any) -> DesiredRows:
-        desired = build(dataset)
-        rows = [
-            (row, origin)
-            for row, origin in desired.of(model)
-            if record_id in (origin.record, row.get("id"))
-        ]
-        rows[0][0].update(values)
-        return desired
+    def corrupted(spec: CollectionSpec[Any, Any]) -> CollectionSpec[Any, Any]:
+        storage = spec.storage
+        if storage is None or all(table.model is not model for table in storage.tables):
+            return spec
 
-    monkeypatch.setattr(loader, "desired_rows", corrupted)
+        def rows(record: Any) -> Iterator[Row]:
+            for row in storage.rows(record):
+                if row.model is model and record.id == record_id:
+                    row = dataclasses.replace(row, values={**row.values, **values})
+                yield row
+
+        return dataclasses.replace(spec, storage=dataclasses.replace(storage, rows=rows))
+
+    return tuple(corrupted(spec) for spec in COLLECTIONS)
 
 
 @pytest.mark.parametrize(
@@ -264,7 +274,6 @@ def _corrupt(
 def test_a_database_error_names_the_record_and_changes_nothing(
     fresh_engine: Engine,
     seed_copy: Path,
-    monkeypatch: pytest.MonkeyPatch,
     model: type[SQLModel],
     record_id: str,
     values: dict[str, Any],
@@ -272,9 +281,9 @@ def test_a_database_error_names_the_record_and_changes_nothing(
 ) -> None:
     load(fresh_engine, seed_dir=seed_copy)
     before = _dump(fresh_engine)
-    _corrupt(monkeypatch, model, record_id, **values)
+    collections = _corrupt(model, record_id, **values)
     with pytest.raises(SeedError) as error:
-        load(fresh_engine, seed_dir=seed_copy)
+        load(fresh_engine, seed_dir=seed_copy, collections=collections)
     file, record, field, message = expected
     assert (error.value.file, error.value.record) == (file, record)
     if field is not None:  # SQLite does not say which column a foreign key failed on
@@ -296,10 +305,9 @@ def test_the_cli_prints_the_seed_error(
     _set_positions(seed_copy / "reform_areas.toml", "reform_areas", {REFORM_AREAS[-1]: 1})
     url = fresh_engine.url.render_as_string(hide_password=False)
     monkeypatch.setenv("CICA_DATABASE_URL", url)
-    monkeypatch.setattr(loader, "load", functools.partial(load, seed_dir=seed_copy))
     get_settings.cache_clear()
     try:
-        assert main(["seed"]) == 1
+        assert main(["seed", "--data", str(seed_copy)]) == 1
     finally:
         get_settings.cache_clear()
     err = capsys.readouterr().err
@@ -309,15 +317,17 @@ def test_the_cli_prints_the_seed_error(
 
 def test_every_unique_column_can_be_moved_aside() -> None:
     """Swaps need a placeholder value for every unique column outside a natural key."""
-    for model, key in TABLE_ORDER:
-        table = loader._table(model)
-        for names in unique_column_sets(model, key):
-            for name in set(names) - set(key):
-                next(loader._placeholders(table.c[name], set()))
-    assert unique_column_sets(ReformArea, ("id",)) == (("position",),)
-    iso_alpha3 = loader._table(State).c.iso_alpha3
-    assert next(loader._placeholders(iso_alpha3, {"~0", "~1", "ABC"})) == "~2"
-    assert sorted(unique_column_sets(State, ("id",))) == [
+    tables = [CITATIONS, REVIEWS]
+    tables += [table for spec in COLLECTIONS if spec.storage for table in spec.storage.tables]
+    for table in tables:
+        columns = writes.sql_table(table.model).c
+        for names in writes.unique_column_sets(table.model, table.key):
+            for name in set(names) - set(table.key):
+                next(writes._placeholders(columns[name], set()))
+    assert writes.unique_column_sets(ReformArea, ("id",)) == (("position",),)
+    iso_alpha3 = writes.sql_table(State).c.iso_alpha3
+    assert next(writes._placeholders(iso_alpha3, {"~0", "~1", "ABC"})) == "~2"
+    assert sorted(writes.unique_column_sets(State, ("id",))) == [
         ("iso_alpha3",),
         ("iso_numeric",),
     ]

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.registry import COLLECTIONS
 from seed import SEED_DIR
-from seed.reader import RESOURCES
 from tests.support import data
 
 
@@ -142,18 +142,21 @@ class CitedQuote:
 def cited_quotes(seed_dir: Path = SEED_DIR) -> Iterator[CitedQuote]:
     """Every record's citation of a source document whose quote its record cites once."""
     documents = data.seed_documents()
-    for resource in RESOURCES:
-        text = (seed_dir / resource.file).read_text(encoding="utf-8")
-        for record in data.records(resource.collection):
-            start, end = block(text, resource.key, record.id)
+    for spec in COLLECTIONS:
+        storage = spec.storage
+        if storage is None or "sources" not in storage.schema.model_fields:
+            continue  # not a collection of cited records
+        text = (seed_dir / storage.file).read_text(encoding="utf-8")
+        for record in data.records(spec.name):
+            start, end = block(text, storage.key, record.id)
             for position, citation in enumerate(record.sources):
                 if citation.source_id not in documents or not _plain(citation.quote):
                     continue
                 line = f"quote = {_toml_string(citation.quote)}\n"
                 if text[start:end].count(line) == 1:
                     yield CitedQuote(
-                        resource.file,
-                        resource.key,
+                        storage.file,
+                        storage.key,
                         record.id,
                         position,
                         citation.source_id,

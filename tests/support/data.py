@@ -15,7 +15,7 @@ from typing import Any
 from app.models.base import first_day, last_day
 from app.models.party import StatusPeriodInput
 from seed import SEED_DIR
-from seed.reader import BY_COLLECTION, Dataset, read_dataset
+from seed.reader import Dataset, read_dataset
 
 
 @cache
@@ -26,7 +26,7 @@ def dataset() -> Dataset:
 def records(collection: str) -> list[Any]:
     """The loaded records of a collection, by its URL name (`partner-organizations`), in
     file order; `unverified` ones are left out, as the loader leaves them out."""
-    return list(dataset().records[BY_COLLECTION[collection].key])
+    return list(dataset().records[collection])
 
 
 def record(collection: str, record_id: str) -> Any:
@@ -39,8 +39,8 @@ def ids(collection: str) -> set[str]:
 
 def latest_reviewed() -> dt.date:
     """`data_as_of`: the latest day any record (or conflict) was reviewed."""
-    reviewed = [r.reviewed for rs in dataset().records.values() for r in rs]
-    return max([*reviewed, *(c.reviewed for c in dataset().conflicts)])
+    records = (r for rs in dataset().records.values() for r in rs)
+    return max(r.reviewed for r in records if getattr(r, "reviewed", None))
 
 
 # Status periods: a party's history is its periods in members.toml and observers.toml.
@@ -136,7 +136,7 @@ def _of(member: Any, status: str) -> Iterator[StatusPeriodInput]:
 
 
 def conflicts_about(collection: str) -> list[Any]:
-    return [c for c in dataset().conflicts if c.record and c.record.collection == collection]
+    return [c for c in records("conflicts") if c.record and c.record.collection == collection]
 
 
 def conflicted(collection: str) -> set[str]:

@@ -1,15 +1,29 @@
-"""Version 1 of the API: additive changes only. Routes for every registered collection."""
+"""Version 1 of the API: additive changes only. Routes for every collection of the app."""
+
+import functools
+from collections.abc import Sequence
+from typing import Any
 
 from fastapi import APIRouter
 
 from app.api.v1 import exports, search
 from app.api.v1.collection import Handler, add_collection_routes
-from app.registry import COLLECTIONS
+from app.spec import CollectionSpec
 
-router = APIRouter(prefix="/v1")
-router.include_router(search.router)  # routes are matched in order: the fixed path first
-READS: dict[str, tuple[Handler, Handler]] = {
-    spec.name: add_collection_routes(router, spec) for spec in COLLECTIONS
-}
+Reads = dict[str, tuple[Handler, Handler]]
 """Each collection's list and detail handlers, for the fast path (`app.api.fast_reads`)."""
-router.include_router(exports.router)
+
+
+def build_router(collections: Sequence[CollectionSpec[Any, Any]]) -> tuple[APIRouter, Reads]:
+    """The `/v1` routes of `collections`, and their handlers for the fast path. Built once
+    per list of collections: every app of a process serving that list shares them."""
+    return _router(tuple(collections))
+
+
+@functools.cache
+def _router(collections: tuple[CollectionSpec[Any, Any], ...]) -> tuple[APIRouter, Reads]:
+    router = APIRouter(prefix="/v1")
+    router.include_router(search.router)  # routes are matched in order: the fixed path first
+    reads = {spec.name: add_collection_routes(router, spec) for spec in collections}
+    router.include_router(exports.router)
+    return router, reads

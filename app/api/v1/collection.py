@@ -22,8 +22,8 @@ from app.core.deprecation import deprecated, openapi_headers
 from app.core.errors import NotFound, error_responses
 from app.core.formats import JSON, LIST_FORMATS, OBJECT_FORMATS
 from app.core.listing import CollectionParams, ListLinks, ListMeta
-from app.registry import CollectionSpec
 from app.services.query import select
+from app.spec import CollectionSpec
 
 
 def _header(description: str) -> dict[str, Any]:

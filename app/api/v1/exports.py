@@ -2,6 +2,7 @@
 built from the snapshot once per dataset version."""
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,8 +16,8 @@ from app.core.errors import NotFound, error_responses
 from app.core.formats import CSV, FORMATS, JSON, NDJSON, Format, render_json
 from app.core.listing import ListLinks, ListMeta
 from app.core.snapshot import Snapshot
-from app.registry import COLLECTIONS
 from app.services.query import select
+from app.spec import CollectionSpec
 
 router = APIRouter(prefix="/exports", tags=["exports"])
 EXPORT_NAME = r"^[a-z-]+\.(?:json|ndjson|csv)$"
@@ -49,19 +50,22 @@ class NoParams(BaseModel):
 class ExportStore:
     """The files of one snapshot, built on first use and kept until the snapshot changes."""
 
+    collections: Sequence[CollectionSpec[Any, Any]]
     snapshot: Snapshot | None = None
     files: dict[str, tuple[Format, bytes]] = field(default_factory=dict)
 
     def get(self, current: Snapshot) -> dict[str, tuple[Format, bytes]]:
         if self.snapshot is not current:
-            self.files, self.snapshot = _build(current), current
+            self.files, self.snapshot = _build(current, self.collections), current
         return self.files
 
 
-def _build(current: Snapshot) -> dict[str, tuple[Format, bytes]]:
+def _build(
+    current: Snapshot, collections: Sequence[CollectionSpec[Any, Any]]
+) -> dict[str, tuple[Format, bytes]]:
     files: dict[str, tuple[Format, bytes]] = {}
     everything: dict[str, Any] = {}
-    for spec in COLLECTIONS:
+    for spec in collections:
         data = current.get(spec)
         items = select(spec, data, spec.list_params())
         everything[spec.name] = [item.data["en"] for item in items]

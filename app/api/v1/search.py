@@ -10,9 +10,10 @@ from pydantic import BaseModel, Field
 from app.api.parameters import openapi_parameters, parse_query, query_parameters
 from app.api.representation import View, negotiated, page_response, site, snapshot
 from app.api.v1.collection import LIST_RESPONSES, page_model, sparse_model
+from app.core.choices import choice_pattern
 from app.core.errors import error_responses
 from app.core.formats import JSON, LIST_FORMATS, csv_columns, render_json
-from app.core.listing import ListParams, choice_pattern, fields_field, q_field
+from app.core.listing import ListParams, fields_field, q_field
 from app.core.snapshot import Item
 from app.registry import SEARCHABLE
 from app.services.search import SCORES, Hit, search

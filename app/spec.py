@@ -1,0 +1,70 @@
+"""What a collection is: the parts a registry entry (`app.registry`) names.
+
+A collection is served from the snapshot (`build`, `keep`, `sort_keys`, its public model and
+parameters, its docs) and, when curated, stored from its data file (`storage`).
+"""
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from app.core.deprecation import Deprecation
+from app.core.listing import CollectionParams, ObjectParams
+from app.core.snapshot import Built
+from app.core.storage import Storage
+
+R = TypeVar("R", bound=BaseModel)
+P = TypeVar("P", bound=CollectionParams)
+
+
+@dataclass(frozen=True)
+class Docs:
+    tag: str
+    tag_description: str
+    singular: str
+    """Operation id stem: `getMember`."""
+    plural: str
+    """Operation id stem: `listMembers`."""
+    list_summary: str
+    list_description: str
+    get_summary: str
+    get_description: str
+    id_name: str
+    id_description: str
+    id_pattern: str
+    id_example: str
+    deprecation: Deprecation | None = None
+    """Set when the collection's routes are deprecated (`app.core.deprecation`)."""
+
+
+@dataclass(frozen=True, eq=False)
+class CollectionSpec(Generic[R, P]):
+    """One collection (`eq=False`: a spec is itself, hashed by identity, so a list of specs
+    can key a cache)."""
+
+    name: str
+    """The URL segment, `/v1/<name>`; also what its citations, reviews, conflicts and
+    change-feed entries call its records."""
+    public_model: type[R]
+    list_params: type[P]
+    object_params: type[ObjectParams]
+    build: Callable[[Session, dt.date], Sequence[Built[R]]]
+    """Every record from the database, in the default order (run once per snapshot)."""
+    keep: Callable[[R, P], bool]
+    """The collection's own filters."""
+    sort_keys: Mapping[str, Callable[[R], Any]]
+    docs: Docs
+    storage: Storage[Any] | None = None
+    """How its curated records are stored; None for a collection derived from others."""
+    searchable: bool = True
+    single: bool = False
+    """One record, served at `/v1/<name>` itself: no list route, no id in the path."""
+    history: bool = False
+    """Records are listed on the days they held a status (`as_of`)."""
+    narrow: Callable[[R, P], R] | None = None
+    """Trims a kept record to what the filters asked for (the CBM areas of a coordinator)."""
+    examples: Mapping[str, Any] = field(default_factory=dict)
