@@ -1,4 +1,4 @@
-"""`cica-api`: serve, migrate, seed and check the dataset's citations."""
+"""`cica-api`: serve, migrate, seed, check the dataset's citations and print the review queue."""
 
 import argparse
 import sys
@@ -39,9 +39,20 @@ def main(argv: list[str] | None = None) -> int:
     check = commands.add_parser("check-sources", help="check every quote against the documents")
     check.add_argument("directory", nargs="?", type=Path, help="folder of the source documents")
 
+    review = commands.add_parser(
+        "review", help="print the records curators should check again (needs_review), with reasons"
+    )
+    review.add_argument("--json", action="store_true", help="print JSON instead of text")
+
     args = parser.parse_args(argv)
     configure_logging("info")
-    handler = {"serve": _serve, "migrate": _migrate, "seed": _seed, "check-sources": _check}
+    handler = {
+        "serve": _serve,
+        "migrate": _migrate,
+        "seed": _seed,
+        "check-sources": _check,
+        "review": _review,
+    }
     return handler[args.command](args)
 
 
@@ -88,6 +99,23 @@ def _check(args: argparse.Namespace) -> int:
         f"{len(result.problems)} problems"
     )
     return 0 if result.ok else 1
+
+
+def _review(args: argparse.Namespace) -> int:
+    """The review queue of the database's dataset on today's date (with the settings'
+    `CICA_REVIEW_AFTER_MONTHS`), as `?needs_review=true` answers it."""
+    from app.core.snapshot import build_snapshot
+    from app.review_queue import render_json, render_text, review_queue
+
+    settings = get_settings()
+    engine = build_engine(settings)
+    try:
+        snapshot = build_snapshot(engine, review_after_months=settings.review_after_months)
+    finally:
+        engine.dispose()
+    render = render_json if args.json else render_text
+    print(render(review_queue(snapshot), snapshot))
+    return 0
 
 
 def _serve(args: argparse.Namespace) -> int:

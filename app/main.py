@@ -84,6 +84,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             timeout=settings.db_timeout,
             poll_seconds=settings.version_poll_seconds,
             seed=load if settings.seed_empty else None,
+            review_after_months=settings.review_after_months,
         )
         app.state.maintainer = maintainer
         if app.state.metrics is not None:

@@ -209,6 +209,7 @@ PARTNERS = CollectionSpec(
     build=partners.build,
     keep=partners.keep,
     sort_keys=partners.SORT_KEYS,
+    history=True,
     seed=SeedFile(
         "partner_organizations.toml",
         PartnerOrganizationCreate,

@@ -40,6 +40,7 @@ from app.models import (
     ConflictClaim,
     Council,
     DatasetVersion,
+    Derivation,
     Institution,
     Meeting,
     Official,
@@ -88,10 +89,12 @@ def _seed_tables() -> tuple[list[tuple[type[SQLModel], Key]], dict[type[SQLModel
         Conflict: ("id",),
         ConflictClaim: ("conflict_id", "position"),
         Citation: ("record_type", "record_id", "position"),
+        Derivation: ("record_type", "record_id", "position"),
     }
     files |= {Conflict: ["conflicts.toml"], ConflictClaim: ["conflicts.toml"]}
     keys[RecordReview] = ("record_type", "record_id")
     files[Citation] = ["the sources of a data file"]
+    files[Derivation] = ["the derivations of a data file"]
     files[RecordReview] = ["the `reviewed` of a data file"]
     position = {table.name: n for n, table in enumerate(SQLModel.metadata.sorted_tables)}
     ordered = sorted(keys, key=lambda model: position[str(model.__tablename__)])
@@ -103,6 +106,8 @@ def _seed_tables() -> tuple[list[tuple[type[SQLModel], Key]], dict[type[SQLModel
 # Parents before children for upserts (foreign keys decide); deletions run in reverse.
 TABLE_ORDER, TABLE_FILES = _seed_tables()
 IGNORED_COLUMNS = {"id", "updated_at"}
+RECORD_ONLY = {"sources", "derivations", "unverified", "reviewed"}
+"""Fields of a record in its data file that are stored apart from its own row."""
 
 # Columns whose name differs from the field a curator writes in the data file.
 FIELD_NAMES: dict[type[SQLModel], dict[str, str]] = {
@@ -114,7 +119,12 @@ FIELD_NAMES: dict[type[SQLModel], dict[str, str]] = {
         "attested_from_date": "attested_from",
         "attested_until_date": "attested_until",
     },
-    Partnership: {"organization_id": "id", "since_date": "since"},
+    Partnership: {
+        "organization_id": "id",
+        "since_date": "since",
+        "attested_from_date": "attested_from",
+        "until_date": "until",
+    },
     Meeting: {"host_id": "host", "date_first_day": "date"},
     Council: {"established_date": "established"},
     Chairmanship: {"state_id": "state", "term_start_date": "term_start"},
@@ -229,13 +239,14 @@ def desired_rows(dataset: Dataset) -> DesiredRows:
         desired.add(
             ReformArea,
             Origin("reform_areas.toml", area.id),
-            area.model_dump(exclude={"sources", "acronym", "unverified", "reviewed"}),
+            area.model_dump(exclude={"acronym", *RECORD_ONLY}),
         )
     _add_chairmanships(desired, dataset)
     _add_officials_and_organization(desired, dataset)
     _add_cbm(desired, dataset)
     _add_conflicts(desired, dataset)
     _add_citations(desired, dataset)
+    _add_derivations(desired, dataset)
     _add_reviews(desired, dataset)
     _check_natural_keys(desired)
     desired.records = record_digests(dataset)
@@ -268,16 +279,7 @@ def _add_parties(desired: DesiredRows, dataset: Dataset) -> None:
     for partner in dataset.records["partner_organizations"]:
         _merge_organization(organizations, "partner_organizations.toml", partner)
         desired.add(
-            Partnership,
-            Origin("partner_organizations.toml", partner.id),
-            {
-                "organization_id": partner.id,
-                "relationship": partner.relationship,
-                "status": partner.status,
-                "since": partner.since,
-                "since_date": first_day(partner.since),
-                "document": partner.document,
-            },
+            Partnership, Origin("partner_organizations.toml", partner.id), _partnership_row(partner)
         )
     for origin, values in states.values():
         desired.add(State, origin, values)
@@ -294,7 +296,7 @@ def _add_meetings_and_councils(desired: DesiredRows, dataset: Dataset) -> None:
             Meeting,
             Origin("meetings.toml", meeting.id),
             {
-                **meeting.model_dump(exclude={"sources", "unverified", "reviewed", "host"}),
+                **meeting.model_dump(exclude={"host", *RECORD_ONLY}),
                 "host_id": meeting.host,
                 "date_first_day": first_day(meeting.date),
             },
@@ -311,7 +313,7 @@ def _add_meetings_and_councils(desired: DesiredRows, dataset: Dataset) -> None:
             Council,
             Origin("councils.toml", council.id),
             {
-                **council.model_dump(exclude={"sources", "unverified", "reviewed"}),
+                **council.model_dump(exclude=RECORD_ONLY),
                 "established_date": first_day(council.established),
             },
         )
@@ -353,7 +355,7 @@ def _add_officials_and_organization(desired: DesiredRows, dataset: Dataset) -> N
             Official,
             origin,
             {
-                **official.model_dump(exclude={"sources", "unverified", "reviewed"}),
+                **official.model_dump(exclude=RECORD_ONLY),
                 "term_start_date": first_day(official.term_start),
             },
         )
@@ -367,9 +369,7 @@ def _add_officials_and_organization(desired: DesiredRows, dataset: Dataset) -> N
         desired.add(
             Institution,
             origin,
-            record.model_dump(
-                mode="json", by_alias=True, exclude={"sources", "unverified", "reviewed"}
-            ),
+            record.model_dump(mode="json", by_alias=True, exclude=RECORD_ONLY),
         )
 
 
@@ -396,6 +396,7 @@ def _add_cbm(desired: DesiredRows, dataset: Dataset) -> None:
                     "coordinators": area.coordinators,
                     "co_coordinators": area.co_coordinators,
                     "added": area.added,
+                    **_area_terms(area),
                 },
             )
 
@@ -443,6 +444,49 @@ def _add_citations(desired: DesiredRows, dataset: Dataset) -> None:
                     **citation.model_dump(),
                 },
             )
+
+
+def _add_derivations(desired: DesiredRows, dataset: Dataset) -> None:
+    """The rules and premises of the fields a record derives rather than quotes."""
+    for item in cited_items(dataset):
+        for position, derivation in enumerate(item.derivations):
+            desired.add(
+                Derivation,
+                Origin(item.file, item.label, f"derivations.{position}"),
+                {
+                    "record_type": item.record_type,
+                    "record_id": item.record_id,
+                    "position": position,
+                    "fields": derivation.fields,
+                    "rule": derivation.rule,
+                    "premises": [premise.as_row() for premise in derivation.premises],
+                },
+            )
+
+
+def _partnership_row(partner: Any) -> Values:
+    """A partnership with its dates (and their first days, for `as_of`)."""
+    return {
+        "organization_id": partner.id,
+        "relationship": partner.relationship,
+        "status": partner.status,
+        "since": partner.since,
+        "since_date": first_day(partner.since),
+        "attested_from": partner.attested_from,
+        "attested_from_date": first_day(partner.attested_from),
+        "until": partner.until,
+        "until_date": first_day(partner.until),
+        "document": partner.document,
+    }
+
+
+def _area_terms(area: Any) -> Values:
+    """A CBM area's place in another area and its coordinators' term."""
+    return {
+        "part_of": area.part_of,
+        "coordinators_since": area.coordinators_since,
+        "coordinators_until": area.coordinators_until,
+    }
 
 
 def _add_reviews(desired: DesiredRows, dataset: Dataset) -> None:

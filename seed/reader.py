@@ -13,11 +13,22 @@ from app.models.cbm import CbmAreaPublic
 from app.models.citation import CitationCreate
 from app.models.collections import CBM_AREA_RECORD_TYPE, CLAIM_RECORD_TYPE
 from app.models.conflict import ConflictCreate
+from app.models.derivation import DerivationCreate
 from app.models.source import SourceCreate
 from app.registry import COLLECTIONS
+from seed.derivations import check_derivations
 from seed.errors import SeedError
 
-NOT_CITABLE = {"sources", "updated_at", "disputed", "reviewed"}
+NOT_CITABLE = {
+    "sources",
+    "derivations",
+    "updated_at",
+    "disputed",
+    "reviewed",
+    "last_attested",
+    "needs_review",
+    "review_reasons",
+}
 FILE_DEFAULTS = ("reviewed",)
 """Top-level keys of a data file that are defaults for each of its records."""
 
@@ -75,6 +86,7 @@ class CitedItem:
     record_id: str
     citations: list[CitationCreate]
     citable: set[str] | None
+    derivations: list[DerivationCreate] = field(default_factory=list)
 
 
 def read_dataset(seed_dir: Path) -> Dataset:
@@ -92,6 +104,7 @@ def read_dataset(seed_dir: Path) -> Dataset:
     for item in cited_items(dataset):
         _check_citations(item, source_ids)
     _check_conflicts(dataset)
+    check_derivations(dataset, cited_items(dataset))
     return dataset
 
 
@@ -105,6 +118,7 @@ def cited_items(dataset: Dataset) -> Iterator[CitedItem]:
                 record.id,
                 record.sources,
                 resource.citable_fields(),
+                record.derivations,
             )
             for area in getattr(record, "areas", []):
                 yield CitedItem(
@@ -114,6 +128,7 @@ def cited_items(dataset: Dataset) -> Iterator[CitedItem]:
                     area.id,
                     area.sources,
                     set(CbmAreaPublic.model_fields) - NOT_CITABLE,
+                    area.derivations,
                 )
     for conflict in dataset.conflicts:
         for position, claim in enumerate(conflict.claims):

@@ -69,6 +69,13 @@ class Settings(BaseSettings):
         description="Serve the metrics on this port instead of at `/metrics` on the API's port; "
         "each worker takes the first free port from here upwards.",
     )
+    review_after_months: int = Field(
+        default=12,
+        ge=1,
+        le=1200,
+        description="A record whose current state no source dated within this many months "
+        "attests is flagged `needs_review` (`not-attested`).",
+    )
     metrics_host: str = Field(
         default="127.0.0.1",
         description="Address the metrics port binds (`serve` sets it to its `--host`).",

@@ -94,8 +94,10 @@ class Maintainer:
         poll_seconds: float,
         seed: Callable[[Engine], object] | None,
         today: Callable[[], dt.date] = dt.date.today,
+        review_after_months: int | None = None,
     ) -> None:
         self.engine, self.read_model = engine, read_model
+        self.review_after_months = review_after_months
         self.poll_seconds, self.seed, self.today = poll_seconds, seed, today
         self.prepared = False
         # Migrating, seeding and building a snapshot hold no request up; they get longer.
@@ -156,7 +158,11 @@ class Maintainer:
         version = await self._work.run(lambda: read_version_of(self.engine))
         if current is not None and current.version == version and current.day == self.today():
             return False
-        snapshot = await self._work.run(lambda: build_snapshot(self.engine, today=self.today))
+        snapshot = await self._work.run(
+            lambda: build_snapshot(
+                self.engine, today=self.today, review_after_months=self.review_after_months
+            )
+        )
         self.read_model.swap(snapshot)
         logger.info(
             "snapshot of dataset version %d: %d records in %.1f ms",

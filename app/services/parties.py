@@ -1,15 +1,22 @@
 """Status periods: who held which status on which day."""
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sqlmodel import Session, select
 
-from app.core.snapshot import Interval
+from app.core.snapshot import Built, Interval
 from app.models import StatusPeriod
 from app.models.base import last_day
+from app.models.collections import COLLECTIONS
+from app.models.derivation import DerivationPublic, PremisePublic
 from app.models.party import StatusPeriodPublic
+
+R = TypeVar("R", bound=BaseModel)
 
 
 def histories(session: Session) -> dict[str, list[StatusPeriod]]:
@@ -61,3 +68,36 @@ def public_history(periods: list[StatusPeriod]) -> list[StatusPeriodPublic]:
         )
         for p in periods
     ]
+
+
+def ended_status(period: StatusPeriod) -> bool:
+    """Whether a period is known to have ended (its end dated or only attested)."""
+    return period.until is not None or period.attested_until is not None
+
+
+def former_entry(entry: Built[R], period: StatusPeriod, status: str, record_type: str) -> Built[R]:
+    """What a party's id resolves to once its last period has ended: the record with the
+    former status, listed from the day after the period (`status=former-...` only), never
+    flagged for review (a past fact does not go stale)."""
+    record: Any = entry.record
+    end = period.until or f"after {period.attested_until}"
+    derivation = DerivationPublic(
+        fields=["status"],
+        rule=f"Its last {period.status} period ended ({end}) and no later status is recorded, "
+        f"so it is a {status}.",
+        premises=[
+            PremisePublic(collection=COLLECTIONS[record_type], record_id=record.id, field="history")
+        ],
+        computed=True,
+    )
+    former = record.model_copy(
+        update={
+            "status": status,
+            "derivations": [*record.derivations, derivation],
+            "needs_review": False,
+            "review_reasons": [],
+        }
+    )
+    return dataclasses.replace(
+        entry, record=former, held=(Interval(effective_end(period), None),), primary=True
+    )

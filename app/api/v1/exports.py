@@ -2,6 +2,7 @@
 built from the snapshot once per dataset version."""
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +15,7 @@ from app.api.v1.collection import NOT_MODIFIED, RESPONSE_HEADERS
 from app.core.errors import NotFound, error_responses
 from app.core.formats import CSV, FORMATS, JSON, NDJSON, Format, render_json
 from app.core.listing import ListLinks, ListMeta
-from app.core.snapshot import Snapshot
+from app.core.snapshot import Item, Snapshot
 from app.registry import COLLECTIONS
 from app.services.query import select
 
@@ -63,7 +64,7 @@ def _build(current: Snapshot) -> dict[str, tuple[Format, bytes]]:
     everything: dict[str, Any] = {}
     for spec in COLLECTIONS:
         data = current.get(spec)
-        items = select(spec, data, spec.list_params())
+        items = _whole(spec, data)
         everything[spec.name] = [item.data["en"] for item in items]
         files[f"{spec.name}.json"] = (JSON, b"[" + b",".join(i.json["en"] for i in items) + b"]")
         files[f"{spec.name}.ndjson"] = (NDJSON, b"".join(i.json["en"] + b"\n" for i in items))
@@ -74,11 +75,22 @@ def _build(current: Snapshot) -> dict[str, tuple[Format, bytes]]:
             {
                 "dataset_version": current.version,
                 "data_as_of": current.data_as_of.isoformat() if current.data_as_of else None,
+                "sources_until": current.sources_until,
                 "collections": everything,
             }
         ),
     )
     return files
+
+
+def _whole(spec: Any, data: Any) -> Sequence[Item[Any]]:
+    """Every record of a collection once: what each id resolves to, so a collection with a
+    history includes its former observers and ended partnerships (which its list shows
+    only when asked for their status)."""
+    if spec.history:
+        return [item for item in data.items if item.primary]
+    items: Sequence[Item[Any]] = select(spec, data, spec.list_params())
+    return items
 
 
 def _store(request: Request) -> ExportStore:
@@ -100,6 +112,8 @@ def _store(request: Request) -> ExportStore:
 async def list_exports(request: Request) -> Response:
     """Every collection as JSON, NDJSON and CSV, and the whole dataset as one JSON file,
     each with the dataset version it was built from and the SHA-256 of its body. A
+    collection's file holds each record once, former statuses included (a former observer,
+    an ended partnership); `dataset.json` gives `data_as_of` and `sources_until` too. A
     partner takes these at version N, then follows `/v1/changes?since=N`.
 
     For a frontend that wants everything at once (an offline copy, a full-text index in
@@ -133,6 +147,7 @@ async def list_exports(request: Request) -> Response:
             offset=0,
             dataset_version=current.version,
             data_as_of=current.data_as_of,
+            sources_until=current.sources_until,
         ),
         links=ListLinks(self=here.url("/v1/exports")),
     )
