@@ -53,9 +53,12 @@ def test_joined_range_and_founding_filters(client: TestClient) -> None:
     assert {m["id"] for m in later} == {"BH", "KH", "QA", "BD", "LK", "KW"}
     window = ids(client, "/v1/members?joined_after=2003&joined_before=2009&limit=200")
     assert set(window) == {"TH", "KR", "JO", "AE"}
-    # Founding members: the signatories of 1999 a source names (not all 16 members of 2002).
-    assert client.get("/v1/members?founding=true").json()["meta"]["total"] == 9
-    assert client.get("/v1/members?founding=false").json()["meta"]["total"] == 19
+    # Founding members are the signatories of 1999: as many as the sources' current count.
+    founding = client.get("/v1/conflicts/founding-states").json()
+    signatories = int(next(c["value"] for c in founding["claims"] if c["current"]))
+    assert client.get("/v1/members?founding=true").json()["meta"]["total"] == signatories
+    total = client.get("/v1/members").json()["meta"]["total"]
+    assert client.get("/v1/members?founding=false").json()["meta"]["total"] == total - signatories
 
 
 def test_sort_by_join_date_descending_then_name(client: TestClient) -> None:

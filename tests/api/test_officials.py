@@ -2,7 +2,7 @@
 
 from fastapi.testclient import TestClient
 
-from tests.api.helpers import assert_problem, ids
+from tests.api.helpers import assert_problem, footnoted, ids
 
 
 def test_one_record_per_person_per_post(client: TestClient) -> None:
@@ -32,7 +32,7 @@ def test_appointing_meetings_and_nationalities_resolve(client: TestClient) -> No
             assert client.get(f"/v1/meetings/{official['appointed_at']}").status_code == 200
         if official["nationality"]:
             assert client.get(f"/v1/members/{official['nationality']}").status_code == 200
-        supported = {name for c in official["sources"] for name in c["supports"]}
+        supported = footnoted(official)
         for field in ("post", "names", "nationality", "term_start", "term_end", "appointed_at"):
             if official[field]:
                 assert field in supported, (official["id"], field)

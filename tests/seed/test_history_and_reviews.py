@@ -1,6 +1,7 @@
 """Status periods with an unknown start, former observers, and `reviewed` defaults, on a
 private copy of the data files loaded into a fresh database and read through the API."""
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -117,16 +118,19 @@ def test_reviewed_defaults_per_file_and_a_record_overrides_it(
     text = path.read_text(encoding="utf-8")
     default = re.search(r"^reviewed = (\S+)$", text, re.MULTILINE)
     assert default is not None and 'id = "budget"\nreviewed' not in text
+    # A day after every review in the files: the dataset's latest review from then on.
+    every = re.findall(r'^reviewed = "?(\d{4}-\d{2}-\d{2})"?$', _all_files(seed_copy), re.MULTILINE)
+    later = (max(dt.date.fromisoformat(day) for day in every) + dt.timedelta(days=1)).isoformat()
     path.write_text(
-        text.replace('id = "budget"\n', 'id = "budget"\nreviewed = 2026-12-02\n', 1),
+        text.replace('id = "budget"\n', f'id = "budget"\nreviewed = {later}\n', 1),
         encoding="utf-8",
     )
     load(fresh_engine, seed_dir=seed_copy)
     with api(fresh_engine) as client:
-        assert client.get("/v1/reform-areas/budget").json()["reviewed"] == "2026-12-02"
+        assert client.get("/v1/reform-areas/budget").json()["reviewed"] == later
         assert client.get("/v1/reform-areas/human-resources").json()["reviewed"] == default.group(1)
         meta = client.get("/v1/observers").json()["meta"]
-        assert meta["data_as_of"] == "2026-12-02"
+        assert meta["data_as_of"] == later
         exports = client.get("/v1/exports/dataset.json").json()
         assert exports["data_as_of"] == meta["data_as_of"]
         assert client.get("/v1/organization").json()["data_as_of"] == meta["data_as_of"]
@@ -142,3 +146,7 @@ def test_a_record_without_reviewed_in_a_file_without_a_default_is_refused(
     )
     with pytest.raises(SeedError, match="reviewed"):
         load(fresh_engine, seed_dir=seed_copy)
+
+
+def _all_files(seed_dir: Path) -> str:
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted(seed_dir.glob("*.toml")))

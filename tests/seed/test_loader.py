@@ -64,7 +64,7 @@ def test_an_edit_replaces_the_period_and_bumps_the_version(
             "history.0.from",
         ),
         ("members.toml", 'id = "KW"', 'id = "XK"', "XK", "id"),
-        ("councils.toml", 'kind = "fund"', 'kind = "bank"', "cica-fund (#10)", "kind"),
+        ("councils.toml", 'kind = "fund"', 'kind = "bank"', "cica-fund (#?)", "kind"),
         (
             "observers.toml",
             'source_id = "rue20-2024-12-30"',
@@ -87,8 +87,23 @@ def test_a_bad_record_names_file_record_field_and_changes_nothing(
     members.write_text(members.read_text().replace('from = "2011"', 'from = "2011-05"'))
     with pytest.raises(SeedError) as error:
         load(fresh_engine, seed_dir=seed_copy)
-    assert (error.value.file, error.value.record, error.value.field) == (file, record, field)
+    assert (error.value.file, error.value.record, error.value.field) == (
+        file,
+        _numbered(path, record),
+        field,
+    )
     assert _snapshot(fresh_engine) == before
+
+
+def _numbered(path: Path, record: str) -> str:
+    """`id (#?)` with the record's position in its file (records may be added before it)."""
+    if not record.endswith("(#?)"):
+        return record
+    record_id = record.removesuffix(" (#?)")
+    text = path.read_text()
+    table = text[text.index("[[") : text.index("]]") + 2]
+    before = text[: text.index(f'id = "{record_id}"\n')]
+    return f"{record_id} (#{before.count(table + chr(10))})"
 
 
 def test_unverified_records_stay_out_of_the_database(fresh_engine: Engine, seed_copy: Path) -> None:
