@@ -348,3 +348,41 @@ def test_former_observers_are_listed_on_their_days_only(client: TestClient) -> N
     assert australia["status"] == "former-observer"
     assert "AU" in _ids(client, "observers?as_of=2006-06-20")
     assert "AU" not in _ids(client, "observers")
+
+
+DATE_FIELDS = {
+    "joined",
+    "joined_attested_from",
+    "since",
+    "attested_from",
+    "until",
+    "attested_until",
+    "established",
+    "proposed",
+    "term_start",
+    "term_end",
+    "date",
+    "end_date",
+    "added",
+    "expected",
+    "coordinators_since",
+    "coordinators_until",
+}
+
+
+def test_a_date_a_quote_supports_is_in_the_quote_or_its_source(client: TestClient) -> None:
+    """A citation backs a date only if its quote states one or its source is dated; a date
+    worked out from an undated page is a derivation, with its premises."""
+    dated = {s["id"] for s in _all(client, "sources") if s["date"]}
+    unbacked = []
+    collections = [*COLLECTIONS, "chairmanships", "meetings", "officials", "cbm-dimensions"]
+    for collection in collections:
+        for record in _every(client, collection):
+            holders = [record, *record.get("priority_areas", [])]
+            for holder in holders:
+                for citation in holder["sources"]:
+                    dates = DATE_FIELDS.intersection(citation["supports"])
+                    states_one = any(ch.isdigit() for ch in citation["quote"])
+                    if dates and not states_one and citation["source_id"] not in dated:
+                        unbacked.append(f"{collection}/{holder['id']} {citation['source_id']}")
+    assert unbacked == [], unbacked
