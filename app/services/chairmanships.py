@@ -48,7 +48,7 @@ def build(session: Session, today: dt.date) -> list[Built[ChairmanshipPublic]]:
         later = chairs[position + 1] if position + 1 < len(chairs) else None
         derivations = [
             *derived.get(c.id, []),
-            current_derivation(c, later, today, is_current=c.id == current),
+            current_derivation(c, later, is_current=c.id == current),
         ]
         record = ChairmanshipPublic(
             id=c.id,
@@ -90,15 +90,15 @@ def current_chair(chairs: list[Chairmanship], today: dt.date) -> Chairmanship | 
 
 
 def current_derivation(
-    chair: Chairmanship, later: Chairmanship | None, today: dt.date, *, is_current: bool
+    chair: Chairmanship, later: Chairmanship | None, *, is_current: bool
 ) -> DerivationPublic:
-    """Why `current` is what it is on `today`: a chair serves from the start of its term
+    """Why `current` is what it is: a chair serves from the start of its term
     until the next chairmanship begins, whatever end its term was expected to have."""
     own = PremisePublic(collection="chairmanships", record_id=chair.id, field="term_start")
     if is_current:
         rule = (
             f"Its term began ({chair.term_start}) and no later chairmanship is recorded as "
-            f"begun by {today}: a chair serves until the next one takes over."
+            "begun: a chair serves until the next one takes over."
         )
         premises = [own]
     elif later is not None:
@@ -108,7 +108,7 @@ def current_derivation(
             PremisePublic(collection="chairmanships", record_id=later.id, field="term_start"),
         ]
     else:
-        rule = f"Its term ({chair.term_start}) had not begun by {today}."
+        rule = f"Its term ({chair.term_start}) has not begun."
         premises = [own]
     return DerivationPublic(fields=["current"], rule=rule, premises=premises, computed=True)
 

@@ -93,12 +93,9 @@ def current_derivation(
             )
         )
     elif current:
-        rule = (
-            f"The term began and, by {today}, neither an end nor a later holder of the post "
-            "is recorded."
-        )
+        rule = "The term has begun and neither an end nor a later holder of the post is recorded."
     else:
-        rule = f"The term had not begun by {today}."
+        rule = "The term has not begun."
     return DerivationPublic(fields=["current"], rule=rule, premises=premises, computed=True)
 
 

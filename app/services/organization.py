@@ -111,7 +111,7 @@ def build(session: Session, today: dt.date) -> list[Built[InstitutionPublic]]:
             last_attested=last,
             derivations=[
                 *derived.get(row.id, []),
-                *([_chair_derivation(chair.chairmanship_id, today)] if chair else []),
+                *([_chair_derivation(chair.chairmanship_id)] if chair else []),
                 *derivations,
             ],
         ),
@@ -151,11 +151,11 @@ def _current_chair(
     )
 
 
-def _chair_derivation(chairmanship_id: str, today: dt.date) -> DerivationPublic:
+def _chair_derivation(chairmanship_id: str) -> DerivationPublic:
     return DerivationPublic(
         fields=["current_chair"],
-        rule=f"The chairmanship current on {today} in /v1/chairmanships: the latest whose "
-        "term has begun, a chair serving until the next one takes over.",
+        rule="The chairmanship current today in /v1/chairmanships: the latest whose term has "
+        "begun, a chair serving until the next one takes over.",
         premises=[
             PremisePublic(collection="chairmanships", record_id=chairmanship_id, field="current")
         ],

@@ -97,8 +97,8 @@ class Review:
             self.add(
                 "expected-end-passed",
                 field_name,
-                f"{what} was expected to end by {end}; that date has passed "
-                f"(checked on {self.policy.today}) and no source read reports what followed.",
+                f"{what} was expected to end by {end}; that date has passed and no source "
+                "read reports what followed.",
             )
 
     def date_passed(self, field_name: str, value: str | None, what: str) -> None:
@@ -106,8 +106,8 @@ class Review:
             self.add(
                 "date-passed",
                 field_name,
-                f"{what} was expected on {value}; that date has passed (checked on "
-                f"{self.policy.today}) and no source read reports it done.",
+                f"{what} was expected on {value}; that date has passed and no source read "
+                "reports it done.",
             )
 
     def stale(self, field_name: str, last: str | None, what: str) -> None:
@@ -121,7 +121,7 @@ class Review:
                 "not-attested",
                 field_name,
                 f"{what[0].upper()}{what[1:]} was last attested by a source dated {last}, "
-                f"more than {self.policy.months} months before {self.policy.today}.",
+                f"more than {self.policy.months} months ago.",
             )
 
     def fields(
