@@ -1,4 +1,5 @@
-"""`cica-api`: serve, migrate, seed, check the dataset's citations, and manage API keys."""
+"""`cica-api`: serve, migrate, seed, check the dataset's citations, print the review queue,
+and manage API keys."""
 
 import argparse
 import sys
@@ -119,6 +120,11 @@ def main(argv: list[str] | None = None) -> int:
 
     keys_cli.add_parser(commands)
 
+    review = commands.add_parser(
+        "review", help="print the records curators should check again (needs_review), with reasons"
+    )
+    review.add_argument("--json", action="store_true", help="print JSON instead of text")
+
     args = parser.parse_args(argv)
     configure_logging("info")
     handler = {
@@ -126,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         "migrate": _migrate,
         "seed": _seed,
         "check-sources": _check,
+        "review": _review,
         "keys": keys_cli.run,
     }
     return _operator_errors(args.command, handler[args.command], args)
@@ -239,6 +246,25 @@ def _quote_problems(directory: Path, seed_dir: Path | None = None) -> int:
         f"{len(result.problems)} problems"
     )
     return len(result.problems)
+
+
+def _review(args: argparse.Namespace) -> int:
+    """The review queue of the database's dataset on today's date (with the settings'
+    `CICA_REVIEW_AFTER_MONTHS`), as `?needs_review=true` answers it."""
+    from app.core.snapshot import build_snapshot
+    from app.registry import COLLECTIONS
+    from app.review_queue import render_json, render_text, review_queue
+
+    engine = _checked_engine()
+    try:
+        snapshot = build_snapshot(
+            engine, COLLECTIONS, review_after_months=get_settings().review_after_months
+        )
+    finally:
+        engine.dispose()
+    render = render_json if args.json else render_text
+    print(render(review_queue(snapshot, COLLECTIONS), snapshot))
+    return 0
 
 
 def _serve(args: argparse.Namespace) -> int:

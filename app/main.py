@@ -104,6 +104,7 @@ def create_app(
             seed=(lambda engine: load(engine, collections=collections))
             if settings.seed_empty
             else None,
+            review_after_months=settings.review_after_months,
         )
         app.state.maintainer = maintainer
         if app.state.metrics is not None:

@@ -23,7 +23,7 @@ from app.models.change import ChangeAction, ChangePublic
 from app.models.conflict import ConflictPublic
 from app.models.council import CouncilKind, CouncilPublic, CouncilStatus
 from app.models.institution import InstitutionPublic
-from app.models.meeting import MeetingKind, MeetingPublic, MeetingStatus
+from app.models.meeting import MeetingKind, MeetingOutcome, MeetingPublic, MeetingStatus
 from app.models.member import MemberPublic
 from app.models.observer import ObserverPublic
 from app.models.official import OfficialPublic, Post
@@ -38,6 +38,15 @@ AS_OF_DESCRIPTION = (
 )
 STATE_CODE = worded(r"^[A-Za-z]{2}$", "must be a two-letter state code, such as KZ")
 RECORD_ID = worded(r"^[A-Za-z0-9-]+$", "must be a record id: letters, digits and hyphens")
+NEEDS_REVIEW_DESCRIPTION = (
+    "Only records a curator should check again (`true`: see their `review_reasons`), or only "
+    "those that need no review (`false`), judged on the day the answer was built whatever "
+    "`as_of` says. `cica-api review` prints the same queue."
+)
+
+
+def needs_review_field() -> Any:
+    return Field(default=None, description=NEEDS_REVIEW_DESCRIPTION, examples=[True])
 
 
 def public_fields(model: type[BaseModel]) -> list[str]:
@@ -68,6 +77,13 @@ class MemberListParams(CollectionParams):
         description="Only founding members (`true`) or only later ones (`false`).",
         examples=[True],
     )
+    status: Literal["member", "former-member"] | None = Field(
+        default=None,
+        description="`member` (the default list) or `former-member`: states whose membership "
+        "has ended, listed from its end on.",
+        examples=["member"],
+    )
+    needs_review: bool | None = needs_review_field()
 
 
 class ObserverParams(ObjectParams):
@@ -83,14 +99,19 @@ class ObserverListParams(CollectionParams):
     as_of: IsoDate | None = Field(
         default=None, description=AS_OF_DESCRIPTION, examples=[dt.date(2015, 6, 1)]
     )
-    status: Literal["observer", "applicant"] | None = Field(
-        default=None, description="Only observers or only applicants.", examples=["observer"]
+    status: Literal["observer", "applicant", "former-observer", "former-applicant"] | None = Field(
+        default=None,
+        description="Only observers or only applicants (without it, both); `former-observer` "
+        "or `former-applicant` lists those whose status has ended (a state that became a "
+        "member included), from the day it ended.",
+        examples=["observer"],
     )
     type: Literal["state", "organization"] | None = Field(
         default=None,
         description="Only states or only international organizations.",
         examples=["organization"],
     )
+    needs_review: bool | None = needs_review_field()
 
 
 class PartnerParams(ObjectParams):
@@ -107,14 +128,22 @@ class PartnerListParams(CollectionParams):
     sort: str | None = sort_field(
         ("id", "name", "since", "status"), default="by name", example="name"
     )
+    as_of: IsoDate | None = Field(
+        default=None,
+        description=AS_OF_DESCRIPTION + " A partnership no source dates the start of is listed "
+        "only today.",
+        examples=[dt.date(2010, 6, 1)],
+    )
     status: PartnershipStatus | None = Field(
         default=None,
-        description="`active`, or `in-preparation` for cooperation being prepared.",
+        description="`active`, `in-preparation` for cooperation being prepared (without it, "
+        "both), or `ended` for partnerships that no longer hold, listed from their end on.",
         examples=["active"],
     )
     relationship: Relationship | None = Field(
         default=None, description="The kind of relationship.", examples=["cooperation"]
     )
+    needs_review: bool | None = needs_review_field()
 
 
 class CouncilParams(ObjectParams):
@@ -133,6 +162,7 @@ class CouncilListParams(CollectionParams):
     status: CouncilStatus | None = Field(
         default=None, description="`established`, `proposed` or `planned`.", examples=["proposed"]
     )
+    needs_review: bool | None = needs_review_field()
 
 
 class ReformAreaParams(ObjectParams):
@@ -150,6 +180,7 @@ class ReformAreaListParams(CollectionParams):
         description="Only areas with this reported progress.",
         examples=["in-progress"],
     )
+    needs_review: bool | None = needs_review_field()
 
 
 class ChairmanshipParams(ObjectParams):
@@ -172,6 +203,12 @@ class ChairmanshipListParams(CollectionParams):
         description="Only the chairmanships of this state (ISO alpha-2, any case).",
         examples=["KZ"],
     )
+    current: bool | None = Field(
+        default=None,
+        description="Only the chairmanship current today (`true`) or only the others.",
+        examples=[True],
+    )
+    needs_review: bool | None = needs_review_field()
 
 
 class MeetingParams(ObjectParams):
@@ -190,6 +227,12 @@ class MeetingListParams(CollectionParams):
     status: MeetingStatus | None = Field(
         default=None, description="`held`, `scheduled` or `planned`.", examples=["held"]
     )
+    outcome: MeetingOutcome | None = Field(
+        default=None,
+        description="Only scheduled or planned meetings with this outcome: `unconfirmed` (its "
+        "date has passed, no source confirms it was held), `postponed` or `cancelled`.",
+        examples=["unconfirmed"],
+    )
     host: str | None = Field(
         default=None,
         pattern=STATE_CODE,
@@ -198,6 +241,7 @@ class MeetingListParams(CollectionParams):
     )
     year_from: int | None = _year("Only meetings in or after this year.", 2010)
     year_to: int | None = _year("Only meetings in or before this year.", 2022)
+    needs_review: bool | None = needs_review_field()
 
 
 class CbmDimensionParams(ObjectParams):
@@ -220,6 +264,7 @@ class CbmDimensionListParams(CollectionParams):
         description="Only priority areas this state (ISO alpha-2) coordinates or co-coordinates.",
         examples=["AZ"],
     )
+    needs_review: bool | None = needs_review_field()
 
 
 class ConflictParams(ObjectParams):
@@ -245,6 +290,7 @@ class ConflictListParams(CollectionParams):
         description="Only conflicts about this record (its id, any case).",
         examples=["TH"],
     )
+    needs_review: bool | None = needs_review_field()
 
 
 def conflict_list_params(collections: Sequence[str]) -> type[ConflictListParams]:
@@ -366,6 +412,7 @@ class OfficialListParams(CollectionParams):
         description="Only those in office today (`true`) or only former ones (`false`).",
         examples=[True],
     )
+    needs_review: bool | None = needs_review_field()
 
 
 class OrganizationParams(ObjectParams):

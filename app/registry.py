@@ -124,6 +124,7 @@ PARTNERS = CollectionSpec(
     build=partners.build,
     keep=partners.keep,
     sort_keys=partners.SORT_KEYS,
+    history=True,
     docs=Docs(
         tag="partner organizations",
         tag_description="Organizations CICA cooperates with.",

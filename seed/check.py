@@ -21,7 +21,8 @@ class CheckResult:
 
 
 def check_sources(documents_dir: Path, *, seed_dir: Path = SEED_DIR) -> CheckResult:
-    """Check every quote that cites a source document found in `documents_dir`.
+    """Check every quote that cites a source document found in `documents_dir` (a citation's
+    or a derivation premise's).
 
     Each document's SHA-256 must match the manifest, so the quotes are known to have been
     checked against the same text the manifest describes.
@@ -43,14 +44,24 @@ def check_sources(documents_dir: Path, *, seed_dir: Path = SEED_DIR) -> CheckRes
         texts[source.id] = normalise(raw.decode("utf-8"))  # once, not once per quote
     checked = 0
     for item in cited_items(dataset):
-        for position, citation in enumerate(item.citations):
-            text = texts.get(citation.source_id)
+        quotes = [
+            (f"sources.{position}", citation.source_id, citation.quote)
+            for position, citation in enumerate(item.citations)
+        ]
+        quotes += [
+            (f"derivations.{position}.premises.{index}", premise.source_id, premise.quote)
+            for position, derivation in enumerate(item.derivations)
+            for index, premise in enumerate(derivation.premises)
+            if premise.source_id is not None and premise.quote is not None
+        ]
+        for where, source_id, quote in quotes:
+            text = texts.get(source_id)
             if text is None:
                 continue
             checked += 1
-            if normalise(citation.quote) not in text:
+            if normalise(quote) not in text:
                 problems.append(
-                    f"{item.file}, record {item.label}, sources.{position}: quote not found "
-                    f"in '{citation.source_id}': {citation.quote!r}"
+                    f"{item.file}, record {item.label}, {where}: quote not found "
+                    f"in '{source_id}': {quote!r}"
                 )
     return CheckResult(checked=checked, documents=len(texts), problems=problems)

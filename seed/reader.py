@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from app.core.storage import Storage
 from app.models.citation import CitationCreate
+from app.models.derivation import DerivationCreate
 from app.registry import COLLECTIONS
 from app.spec import CollectionSpec
 from app.writes.plan import cited_items as record_cited_items
@@ -46,13 +47,15 @@ class Dataset:
 
 @dataclass(frozen=True)
 class CitedItem:
-    """Something that carries citations: a record, a CBM area or a conflict claim."""
+    """Something that carries citations (and derivations): a record, a CBM area or a
+    conflict claim."""
 
     file: str
     label: str
     record_type: str
     record_id: str
     citations: list[CitationCreate]
+    derivations: list[DerivationCreate] = field(default_factory=list)
 
 
 def read_dataset(
@@ -83,6 +86,7 @@ def cited_items(dataset: Dataset) -> Iterator[CitedItem]:
                     cited.record_type,
                     cited.record_id,
                     cited.sources,
+                    cited.derivations,
                 )
 
 

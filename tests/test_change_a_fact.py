@@ -149,11 +149,21 @@ def new_review(seed_dir: Path) -> tuple[str, str]:
 
 
 def new_quote(seed_dir: Path) -> tuple[str, str]:
-    """(b) A quote replaced by another verbatim passage of the same document."""
-    cited = sorted(curate.cited_quotes(), key=lambda c: not _in_examples(c.record_id))[0]
+    """(b) A quote replaced by another verbatim passage of the same document; one whose
+    citation backs no date unless its source is dated (a date needs a quote stating it)."""
+    fit = [c for c in curate.cited_quotes() if _may_lose_its_date(c)]
+    cited = sorted(fit, key=lambda c: not _in_examples(c.record_id))[0]
     passage = another_passage(documents()[cited.source_id], {cited.quote})
     cited.replace(seed_dir, passage)
     return cited.record_id, f'"quote": "{passage}"'
+
+
+def _may_lose_its_date(cited: curate.CitedQuote) -> bool:
+    if cited.source_id in data.dated_sources():
+        return True
+    spec = next(c for c in COLLECTIONS if c.storage and c.storage.key == cited.key)
+    citation = data.record(spec.name, cited.record_id).sources[cited.position]
+    return not data.DATE_FIELDS.intersection(citation.supports)
 
 
 def new_value(seed_dir: Path) -> tuple[str, str]:

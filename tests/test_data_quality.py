@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from app.models.base import first_day
 from seed import SEED_DIR
 from seed.reader import read_dataset
-from tests.api.helpers import walk_pages
+from tests.api.helpers import footnoted, walk_pages
 from tests.support import data
 
 COLLECTIONS = ["members", "observers", "partner-organizations", "councils", "reform-areas"]
@@ -17,6 +17,22 @@ COLLECTIONS = ["members", "observers", "partner-organizations", "councils", "ref
 def _all(client: TestClient, collection: str) -> list[dict]:
     joiner = "&" if "?" in collection else "?"
     records, _ = walk_pages(client, f"/v1/{collection}{joiner}limit=200")
+    return records
+
+
+FORMER_STATUSES = {
+    "members": ("former-member",),
+    "observers": ("former-observer", "former-applicant"),
+    "partner-organizations": ("ended",),
+}
+"""Statuses a default list leaves out: listed only when asked for."""
+
+
+def _every(client: TestClient, collection: str) -> list[dict]:
+    """Every record of a collection: the default list and those with a former status."""
+    records = _all(client, collection)
+    for status in FORMER_STATUSES.get(collection, ()):
+        records += _all(client, f"{collection}?status={status}")
     return records
 
 
@@ -57,8 +73,9 @@ def test_public_sources_have_url_and_title(client: TestClient) -> None:
 
 
 def test_member_dates_are_supported_by_a_citation(client: TestClient) -> None:
+    """A citation, or a derivation with its premises, backs every member's date."""
     for member in _all(client, "members"):
-        supported = {field for c in member["sources"] for field in c["supports"]}
+        supported = footnoted(member)
         date_field = "joined" if member["joined"] else "joined_attested_from"
         assert member[date_field], member["id"]
         assert date_field in supported, member["id"]
@@ -84,11 +101,11 @@ def test_dates_are_valid_at_their_precision() -> None:
 
 # Status and date fields each record must back with a citation naming them (when set).
 FOOTNOTED_FIELDS = {
-    "members": ["status", "joined", "joined_attested_from"],
+    "members": ["status", "joined", "joined_attested_from", "founding_member"],
     "observers": ["status", "since", "attested_from"],
-    "partner-organizations": ["status", "relationship", "since"],
+    "partner-organizations": ["status", "relationship", "since", "attested_from", "until"],
     "councils": ["status", "established", "proposed", "established_at", "proposed_at", "seat"],
-    "reform-areas": ["status", "progress"],
+    "reform-areas": ["status", "progress", "expected"],
     "chairmanships": ["term_start", "term_end", "motto"],
     "meetings": ["date", "end_date", "place", "outcomes"],
     "officials": [
@@ -107,9 +124,13 @@ FOOTNOTED_FIELDS = {
 
 def test_every_status_and_date_is_footnoted(client: TestClient) -> None:
     missing = []
+    member_ids = {m["id"] for m in _every(client, "members")}
     for collection, fields in FOOTNOTED_FIELDS.items():
-        for record in _all(client, collection):
-            supported = {name for c in record["sources"] for name in c["supports"]}
+        for record in _every(client, collection):
+            supported = footnoted(record)
+            if collection == "observers" and record["id"] in member_ids:
+                # A member's observer years are its `history` in members.toml.
+                supported |= {"since", "attested_from"} if "history" in supported else set()
             missing += [
                 f"{collection}/{record['id']}.{name}"
                 for name in fields
@@ -122,10 +143,17 @@ def test_cbm_coordinators_and_dates_are_footnoted(client: TestClient) -> None:
     missing = []
     for dimension in _all(client, "cbm-dimensions"):
         for area in dimension["priority_areas"]:
-            supported = {name for c in area["sources"] for name in c["supports"]}
+            supported = footnoted(area)
             missing += [
                 f"{area['id']}.{name}"
-                for name in ("coordinators", "co_coordinators", "added")
+                for name in (
+                    "coordinators",
+                    "co_coordinators",
+                    "added",
+                    "part_of",
+                    "coordinators_since",
+                    "coordinators_until",
+                )
                 if area[name] and name not in supported
             ]
     assert missing == []
@@ -134,8 +162,7 @@ def test_cbm_coordinators_and_dates_are_footnoted(client: TestClient) -> None:
 def test_history_with_several_periods_is_footnoted(client: TestClient) -> None:
     for member in _all(client, "members"):
         if len(member["history"]) > 1:
-            supported = {name for c in member["sources"] for name in c["supports"]}
-            assert "history" in supported, member["id"]
+            assert "history" in footnoted(member), member["id"]
 
 
 def test_each_public_source_is_listed_once() -> None:
@@ -185,23 +212,28 @@ def _last_day(value: str) -> dt.date:
     return dt.date(parts[0], 12, 31)
 
 
-def test_nothing_planned_or_current_in_the_past_without_a_later_review(
-    client: TestClient,
-) -> None:
-    """A record that says something will happen, or holds today, on a date that has
-    passed must have been checked against its sources after that date."""
+def test_nothing_planned_or_current_in_the_past_goes_unflagged(client: TestClient) -> None:
+    """A meeting whose date has passed at its precision (a year once it is over) is never
+    left `planned`: it is `scheduled` with an outcome, and flagged for review; a chair
+    still `current` after its expected end is flagged; and neither was last reviewed
+    before that date. Judged on the day the API built its answer (today)."""
     today = dt.date.today()
     stale = []
     for meeting in _all(client, "meetings"):
         if meeting["status"] in ("planned", "scheduled") and _last_day(meeting["date"]) < today:
+            rules = {r["rule"] for r in meeting["review_reasons"]}
+            if meeting["status"] == "planned" or meeting["outcome"] is None:
+                stale.append(f"meetings/{meeting['id']} (still {meeting['status']})")
+            if not meeting["needs_review"] or "date-passed" not in rules:
+                stale.append(f"meetings/{meeting['id']} (not flagged)")
             if dt.date.fromisoformat(meeting["reviewed"]) <= _last_day(meeting["date"]):
-                stale.append(f"meetings/{meeting['id']}")
-            if meeting["outcome"] is None:
-                stale.append(f"meetings/{meeting['id']} (no outcome)")
+                stale.append(f"meetings/{meeting['id']} (not reviewed since)")
     for chair in _all(client, "chairmanships"):
         ended = chair["term_end"] and _last_day(chair["term_end"]) < today
-        if chair["current"] and ended and chair["reviewed"] <= chair["term_end"]:
-            stale.append(f"chairmanships/{chair['id']}")
+        if chair["current"] and ended:
+            rules = {r["rule"] for r in chair["review_reasons"]}
+            if "expected-end-passed" not in rules:
+                stale.append(f"chairmanships/{chair['id']} (not flagged)")
     for official in _all(client, "officials"):
         last_seen = official["attested_until"]
         if official["current"] and last_seen and official["reviewed"] <= last_seen:
@@ -218,10 +250,15 @@ def test_every_current_status_is_answered_by_as_of_today(client: TestClient) -> 
 
 
 def test_the_cbm_count_conflict_agrees_with_the_areas_listed(client: TestClient) -> None:
+    """The count is of priority areas: a topic incorporated into another area is listed
+    (`part_of`) but not counted."""
     conflict = client.get("/v1/conflicts/cbm-priority-areas-count").json()
     current = next(c["value"] for c in conflict["claims"] if c["current"])
     areas = [a for d in _all(client, "cbm-dimensions") for a in d["priority_areas"]]
-    assert int(current) == len(areas)
+    counted = [a for a in areas if a["part_of"] is None]
+    assert int(current) == len(counted)
+    for topic in (a for a in areas if a["part_of"] is not None):
+        assert topic["part_of"] in {a["id"] for a in counted}, topic["id"]
 
 
 def test_records_show_the_current_claim_of_their_conflicts(client: TestClient) -> None:
@@ -273,6 +310,20 @@ def test_members_in_1999_are_the_founding_signatories(client: TestClient) -> Non
     assert _ids(client, "members?founding=true") == in_1999, "a founding member signed in 1999"
 
 
+def test_founding_members_are_as_many_as_the_signatories_and_footnoted(
+    client: TestClient,
+) -> None:
+    """Founding members are the signatories of the 1999 Declaration: as many as the
+    sources' current count, each footnoted by a quote or a derivation."""
+    conflict = client.get("/v1/conflicts/founding-states").json()
+    signatories = int(next(c["value"] for c in conflict["claims"] if c["current"]))
+    founding = _ids(client, "members?founding=true")
+    assert len(founding) == signatories
+    for member_id in founding:
+        record = client.get(f"/v1/members/{member_id}").json()
+        assert {"founding_member", "joined"} <= footnoted(record), member_id
+
+
 def test_members_at_the_first_summit_include_every_founder(client: TestClient) -> None:
     first_summit = min(
         (m for m in data.records("meetings") if m.kind == "summit"), key=lambda m: m.date
@@ -300,6 +351,25 @@ def test_former_observers_are_listed_on_their_days_only(client: TestClient) -> N
         assert party_id not in current, party_id
         record = client.get(f"/v1/observers/{party_id}").json()
         assert record["status"].startswith("former-"), party_id
+        assert party_id in _ids(client, f"observers?status={record['status']}"), party_id
         start = first_day(observed[-1].start)
         if start is not None:
             assert party_id in _ids(client, f"observers?as_of={start}"), party_id
+
+
+def test_a_date_a_quote_supports_is_in_the_quote_or_its_source(client: TestClient) -> None:
+    """A citation backs a date only if its quote states one or its source is dated; a date
+    worked out from an undated page is a derivation, with its premises."""
+    dated = {s["id"] for s in _all(client, "sources") if s["date"]}
+    unbacked = []
+    collections = [*COLLECTIONS, "chairmanships", "meetings", "officials", "cbm-dimensions"]
+    for collection in collections:
+        for record in _every(client, collection):
+            holders = [record, *record.get("priority_areas", [])]
+            for holder in holders:
+                for citation in holder["sources"]:
+                    dates = data.DATE_FIELDS.intersection(citation["supports"])
+                    states_one = any(ch.isdigit() for ch in citation["quote"])
+                    if dates and not states_one and citation["source_id"] not in dated:
+                        unbacked.append(f"{collection}/{holder['id']} {citation['source_id']}")
+    assert unbacked == [], unbacked

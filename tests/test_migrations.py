@@ -8,7 +8,13 @@ from sqlmodel import SQLModel
 import app.models  # noqa: F401
 from app.core.config import Settings
 from app.core.db import build_engine
-from app.core.migrations import current_revision, downgrade_to_base, head_revision, upgrade_to_head
+from app.core.migrations import (
+    current_revision,
+    downgrade_to,
+    downgrade_to_base,
+    head_revision,
+    upgrade_to_head,
+)
 from tests.conftest import DatabaseFactory
 
 
@@ -72,28 +78,79 @@ def test_processes_starting_together_migrate_and_seed_once(databases: DatabaseFa
         engine.dispose()
 
 
+def _uses_revision_0009() -> set[tuple[str, str]]:
+    """The records whose rows revision 0009's downgrade removes or empties: those with
+    curated derivations (of their own or of a nested item), ended partnerships and the
+    partnership dates, CBM topics (`part_of`) and coordinators' terms, reform areas'
+    `expected`, CICA's `external_status`, working formats and councils' meetings."""
+    from app.registry import COLLECTIONS
+    from tests.support import data
+
+    found: set[tuple[str, str]] = set()
+    for spec in COLLECTIONS:
+        if spec.storage is None:
+            continue
+        for record in data.records(spec.name):
+            items = [record, *getattr(record, "areas", [])]
+            if any(getattr(item, "derivations", None) for item in items):
+                found.add((spec.name, record.id))
+    new_values = {
+        "partner-organizations": lambda p: p.status == "ended" or p.attested_from or p.until,
+        "cbm-dimensions": lambda d: any(
+            a.part_of or a.coordinators_since or a.coordinators_until for a in d.areas
+        ),
+        "reform-areas": lambda a: a.expected,
+        "organization": lambda o: o.external_status,
+        "councils": lambda c: c.kind == "working-format",
+        "meetings": lambda m: m.kind == "council-meeting",
+    }
+    for collection, uses in new_values.items():
+        found |= {(collection, r.id) for r in data.records(collection) if uses(r)}
+    return found
+
+
+def test_revision_0009_goes_down_and_up_on_a_seeded_database(databases: DatabaseFactory) -> None:
+    """Down: what revision 0008 can hold (no derivations, no ended partnerships, no working
+    formats or councils' meetings). Up again, the next seed brings back exactly the rows
+    of the records that used what 0009 added, announces those records and nothing else,
+    and a seed after it changes nothing."""
+    from seed.loader import load
+
+    engine = databases.engine()
+    upgrade_to_head(engine)
+    first = load(engine)
+    downgrade_to(engine, "0008_api_keys")
+    with engine.connect() as connection:
+        assert "derivations" not in inspect(connection).get_table_names()
+        for query in (
+            "SELECT count(*) FROM partnerships WHERE status = 'ended'",
+            "SELECT count(*) FROM councils WHERE kind = 'working-format'",
+            "SELECT count(*) FROM meetings WHERE kind = 'council-meeting'",
+        ):
+            assert connection.exec_driver_sql(query).scalar() == 0, query
+    upgrade_to_head(engine)
+    again = load(engine)
+    announced = {key for key, change in again.by_record().items() if change.rows_changed}
+    assert announced == _uses_revision_0009()
+    assert again.version == first.version + 1
+    assert not load(engine).changed
+    engine.dispose()
+
+
 def test_revision_0007_goes_down_and_up_on_a_seeded_database(databases: DatabaseFactory) -> None:
     """Down: record types and field digests as revision 0006 stored them. Up again: the
     values are unknown until the next seed, which stores them and, the rows being the
-    same, announces nothing and keeps the version."""
-    from alembic import command
+    same but for what the way down through revision 0009 removed (announced as that
+    revision's own round trip announces it), announces nothing else."""
     from sqlalchemy import select
 
-    from app.core.migrations import alembic_config
     from app.models import RecordState
     from seed.loader import load
 
     engine = databases.engine()
     upgrade_to_head(engine)
     first = load(engine)
-
-    def migrate(direction: str, revision: str) -> None:
-        with engine.begin() as connection:
-            config = alembic_config(str(engine.url.render_as_string(hide_password=False)))
-            config.attributes["connection"] = connection
-            getattr(command, direction)(config, revision)
-
-    migrate("downgrade", "0006_attested_until")
+    downgrade_to(engine, "0006_attested_until")
     with engine.connect() as connection:
         types = {row[0] for row in connection.exec_driver_sql("SELECT record_type FROM citations")}
         assert {"member", "cbm-area", "conflict-claim"} <= types and "members" not in types
@@ -101,12 +158,15 @@ def test_revision_0007_goes_down_and_up_on_a_seeded_database(databases: Database
             "SELECT digests FROM record_states WHERE collection = 'members'"
         ).scalars()
         assert all(digests)
-    migrate("upgrade", "head")
+    upgrade_to_head(engine)
     with engine.connect() as connection:
         values = connection.execute(select(RecordState.value)).scalars().all()
         assert values and all(value is None for value in values)
     again = load(engine)
-    assert (again.version, again.records, again.changed) == (first.version, 0, False)
+    announced = {key for key, change in again.by_record().items() if change.rows_changed}
+    assert announced == _uses_revision_0009()
+    assert again.version == first.version + 1
+    assert not load(engine).changed
     with engine.connect() as connection:
         assert all(connection.execute(select(RecordState.value)).scalars().all())
     engine.dispose()

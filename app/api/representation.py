@@ -269,6 +269,7 @@ def page_response(
         "offset": params.offset,
         "dataset_version": current.version,
         "data_as_of": current.data_as_of,
+        "sources_until": current.sources_until,
     }
     if encoded is None:
         encoded = list(render_records(views, fmt, selected_fields(params.fields), columns))

@@ -82,6 +82,13 @@ class Settings(BaseSettings):
         description="The metrics' own port, on `CICA_METRICS_HOST`; each worker takes the "
         "first free port from here upwards (0: any free port).",
     )
+    review_after_months: int = Field(
+        default=12,
+        ge=1,
+        le=1200,
+        description="A record whose current state no source dated within this many months "
+        "attests is flagged `needs_review` (`not-attested`).",
+    )
     metrics_host: str = Field(
         default="127.0.0.1",
         description="Address the metrics port binds: loopback, so only this machine's "

@@ -155,6 +155,13 @@ class ListMeta(BaseModel):
         "their sources (the greatest `reviewed`); facts are known as of then.",
         examples=["2026-12-01"],
     )
+    sources_until: str | None = Field(
+        default=None,
+        description="The date of the newest source in the dataset (the newest evidence any "
+        "fact rests on), at its precision. Facts may be older than `data_as_of` suggests: "
+        "a record's own `last_attested` says how old its evidence is.",
+        examples=["2026-03-11"],
+    )
 
 
 class ListLinks(BaseModel):

@@ -145,10 +145,14 @@ def prepare_database(engine: Engine, seed_if_empty: Callable[[], object] | None)
 
 
 def downgrade_to_base(engine: Engine) -> None:
+    downgrade_to(engine, "base")
+
+
+def downgrade_to(engine: Engine, revision: str) -> None:
     with engine.connect() as connection, _foreign_keys_deferred(connection), connection.begin():
         config = alembic_config(str(engine.url.render_as_string(hide_password=False)))
         config.attributes["connection"] = connection
-        command.downgrade(config, "base")
+        command.downgrade(config, revision)
 
 
 @contextmanager

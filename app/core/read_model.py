@@ -95,8 +95,10 @@ class Maintainer:
         collections: Sequence[Readable],
         seed: Callable[[Engine], object] | None,
         today: Callable[[], dt.date] = dt.date.today,
+        review_after_months: int | None = None,
     ) -> None:
         self.engine, self.read_model = engine, read_model
+        self.review_after_months = review_after_months
         self.poll_seconds, self.seed, self.today = poll_seconds, seed, today
         self.collections = collections
         self.prepared = False
@@ -159,7 +161,12 @@ class Maintainer:
         if current is not None and current.version == version and current.day == self.today():
             return False
         snapshot = await self._work.run(
-            lambda: build_snapshot(self.engine, self.collections, today=self.today)
+            lambda: build_snapshot(
+                self.engine,
+                self.collections,
+                today=self.today,
+                review_after_months=self.review_after_months,
+            )
         )
         self.read_model.swap(snapshot)
         logger.info(

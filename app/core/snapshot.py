@@ -27,6 +27,8 @@ from app.core.languages import DEFAULT_LANGUAGE, LANGUAGES
 from app.core.text import fold
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+REVIEW_AFTER_MONTHS = "cica.review_after_months"
+"""Session-info key the services read the review setting from while a snapshot builds."""
 
 
 R = TypeVar("R", bound=BaseModel)
@@ -251,6 +253,8 @@ class Snapshot:
     search: SearchIndex
     data_as_of: dt.date | None = None
     """The latest day any record was checked against its sources (`reviewed`)."""
+    sources_until: str | None = None
+    """The date of the newest source in the dataset (the newest evidence)."""
     last_modified_http: str = field(init=False)
     last_modified_raw: bytes = field(init=False)
     version_raw: bytes = field(init=False)
@@ -347,11 +351,17 @@ def build_snapshot(
     specs: Sequence[Readable],
     *,
     today: Callable[[], dt.date] = dt.date.today,
+    review_after_months: int | None = None,
 ) -> Snapshot:
-    """Read the whole dataset in one session (one transaction, so one version) and index it."""
+    """Read the whole dataset in one session (one transaction, so one version) and index it.
+
+    `review_after_months` is how long a current state may go unattested before a record
+    `needs_review` (the services' default when None)."""
     started = time.perf_counter()
     day = today()
     with Session(engine) as session, session.begin():
+        if review_after_months is not None:
+            session.info[REVIEW_AFTER_MONTHS] = review_after_months
         version, modified = read_version(session)
         raw = {spec.name: spec.build(session, day) for spec in specs}
     collections = {spec.name: collection_data(raw[spec.name], spec.public_model) for spec in specs}
@@ -364,6 +374,7 @@ def build_snapshot(
         search=SearchIndex.of(searchable),
         build_seconds=time.perf_counter() - started,
         data_as_of=_latest_review(raw.values()),
+        sources_until=_newest_source(raw.get("sources", ())),
     )
 
 
@@ -372,6 +383,14 @@ def _latest_review(built: Iterable[Sequence[Built[Any]]]) -> dt.date | None:
         b.record.reviewed for items in built for b in items if getattr(b.record, "reviewed", None)
     ]
     return max(reviewed, default=None)
+
+
+def _newest_source(built: Sequence[Built[Any]]) -> str | None:
+    """The newest source date: latest last day, the more precise date on a tie."""
+    from app.models.base import last_day
+
+    dates: list[str] = [b.record.date for b in built if getattr(b.record, "date", None)]
+    return max(dates, key=lambda value: (last_day(value), len(value)), default=None)
 
 
 def fingerprint(*parts: str) -> str:

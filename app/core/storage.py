@@ -3,9 +3,9 @@
 Each curated collection's registry entry carries a `Storage`. The write step
 (`app.writes`) is the same for every collection: it validates a record with `schema`, runs
 `check` against the rest of the dataset, turns the record into rows with `rows`, adds a
-citation row per entry of its `sources` (and of the nested items `cited` names) and a
-review row for its `reviewed`, and brings the tables in line. Nothing in the step knows a
-collection by name.
+citation row per entry of its `sources` and a derivation row per entry of its
+`derivations` (and of the nested items `cited` names) and a review row for its `reviewed`,
+and brings the tables in line. Nothing in the step knows a collection by name.
 
 Ownership of rows:
 
@@ -14,7 +14,8 @@ Ownership of rows:
 * A row of a `shared` table may be produced by several records (an organization that is
   both an observer and a partner has one `organizations` row). Its producers must give it
   the same values; it stays while one of them produces it.
-* Citations and review rows belong to the record (or nested item) they are about.
+* Citations, derivations and review rows belong to the record (or nested item) they are
+  about: a derivation is part of its record's value, like a citation.
 """
 
 from collections.abc import Callable, Iterable, Mapping, Set
@@ -25,14 +26,30 @@ from pydantic import BaseModel
 from sqlmodel import SQLModel
 
 from app.models.citation import CitationCreate
+from app.models.derivation import DerivationCreate
 
 C = TypeVar("C", bound=BaseModel)
 Values = dict[str, Any]
 
 ANY_COLLECTION = "*"
 """In `Storage.refers_to`: the checks read records of any collection (a conflict's)."""
-NOT_CITABLE = frozenset({"sources", "updated_at", "disputed", "reviewed"})
-"""Fields of a public record a citation's `supports` cannot name."""
+NOT_CITABLE = frozenset(
+    {
+        "sources",
+        "derivations",
+        "updated_at",
+        "disputed",
+        "reviewed",
+        "last_attested",
+        "needs_review",
+        "review_reasons",
+    }
+)
+"""Fields of a public record a citation's `supports` (or a derivation's `fields`) cannot
+name: what footnotes a record, and what the API computes about its freshness."""
+RECORD_ONLY = frozenset({"sources", "derivations", "unverified", "reviewed"})
+"""Fields of a record in its data file that are stored apart from its own row (the step
+stores its citations, derivations and review)."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +94,8 @@ class Cited:
     """The nested item's label within the record (`transport-corridors`, `claims.0`)."""
     citable: Set[str] | None = None
     """Fields `supports` may name; None: any (a conflict's claims support its field)."""
+    derivations: list[DerivationCreate] = field(default_factory=list)
+    """Its fields that follow from other facts: the rule and its premises."""
 
 
 class RecordError(Exception):
@@ -138,6 +157,6 @@ class Storage(Generic[C]):
 
 
 def fields_except(record: BaseModel, *names: str) -> Values:
-    """The record's fields as columns, leaving out those stored elsewhere (its citations and
-    review, which the step stores) and `names`."""
-    return record.model_dump(exclude={"sources", "unverified", "reviewed", *names})
+    """The record's fields as columns, leaving out those stored elsewhere (its citations,
+    derivations and review, which the step stores) and `names`."""
+    return record.model_dump(exclude={*RECORD_ONLY, *names})

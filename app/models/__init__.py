@@ -8,6 +8,7 @@ from app.models.citation import Citation
 from app.models.conflict import Conflict, ConflictClaim
 from app.models.council import Council
 from app.models.dataset import DatasetVersion
+from app.models.derivation import Derivation
 from app.models.institution import Institution
 from app.models.meeting import Meeting
 from app.models.official import Official
@@ -28,6 +29,7 @@ __all__ = [
     "ConflictClaim",
     "Council",
     "DatasetVersion",
+    "Derivation",
     "Institution",
     "Meeting",
     "Official",

@@ -9,6 +9,8 @@ from sqlmodel import Field, SQLModel
 
 from app.models.base import PartialDate, Slug, UtcDateTime, utc_now
 from app.models.citation import DISPUTED_DESCRIPTION, CitationPublic, DisputedClaimPublic
+from app.models.derivation import DERIVATIONS_DESCRIPTION, DerivationPublic
+from app.models.freshness import LastAttested, NeedsReview, ReviewReasons
 from app.models.inputs import CitedInput
 from app.models.review import Reviewed
 
@@ -51,8 +53,12 @@ class ChairmanshipPublic(BaseModel):
         description="The chairmanship's motto by language, where a source gives it."
     )
     sources: list[CitationPublic]
+    derivations: list[DerivationPublic] = PydanticField(description=DERIVATIONS_DESCRIPTION)
     disputed: list[DisputedClaimPublic] = PydanticField(
         default_factory=list, description=DISPUTED_DESCRIPTION
     )
     reviewed: Reviewed
+    last_attested: LastAttested
+    needs_review: NeedsReview
+    review_reasons: ReviewReasons
     updated_at: UtcDateTime

@@ -9,6 +9,7 @@ from sqlmodel import Field, SQLModel
 
 from app.models.base import Slug, StrictInput, UtcDateTime, utc_now
 from app.models.citation import CitationCreate, CitationPublic
+from app.models.freshness import LastAttested, NeedsReview, ReviewReasons
 from app.models.review import Reviewed
 
 CLAIM_RECORD_TYPE = "conflict-claim"
@@ -91,4 +92,7 @@ class ConflictPublic(BaseModel):
     note: str | None
     claims: list[ClaimPublic]
     reviewed: Reviewed
+    last_attested: LastAttested
+    needs_review: NeedsReview
+    review_reasons: ReviewReasons
     updated_at: UtcDateTime

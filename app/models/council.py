@@ -10,6 +10,8 @@ from sqlmodel import Field, SQLModel
 
 from app.models.base import PartialDate, Slug, UtcDateTime, one_of, utc_now
 from app.models.citation import DISPUTED_DESCRIPTION, CitationPublic, DisputedClaimPublic
+from app.models.derivation import DERIVATIONS_DESCRIPTION, DerivationPublic
+from app.models.freshness import LastAttested, NeedsReview, ReviewReasons
 from app.models.inputs import NamedInput
 from app.models.review import Reviewed
 
@@ -25,6 +27,7 @@ CouncilKind = Literal[
     "forum",
     "network",
     "platform",
+    "working-format",
 ]
 CouncilStatus = Literal["established", "proposed", "planned"]
 COUNCIL_KINDS: tuple[str, ...] = CouncilKind.__args__  # type: ignore[attr-defined]
@@ -99,8 +102,12 @@ class CouncilPublic(BaseModel):
         examples=["summit-1"],
     )
     sources: list[CitationPublic]
+    derivations: list[DerivationPublic] = PydanticField(description=DERIVATIONS_DESCRIPTION)
     disputed: list[DisputedClaimPublic] = PydanticField(
         default_factory=list, description=DISPUTED_DESCRIPTION
     )
     reviewed: Reviewed
+    last_attested: LastAttested
+    needs_review: NeedsReview
+    review_reasons: ReviewReasons
     updated_at: UtcDateTime

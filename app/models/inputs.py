@@ -7,6 +7,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from app.models.base import StrictInput, require_english
 from app.models.citation import CitationCreate
+from app.models.derivation import DerivationCreate
 
 
 class CitedInput(StrictInput):
@@ -14,6 +15,10 @@ class CitedInput(StrictInput):
     it may stay in the data file, uncited, but is not loaded until a source backs it."""
 
     sources: list[CitationCreate] = Field(default_factory=list)
+    derivations: list[DerivationCreate] = Field(
+        default_factory=list,
+        description="Fields that follow from other facts: the rule and its premises.",
+    )
     unverified: bool = False
     reviewed: dt.date = Field(
         description="The day a maintainer last checked the record against its sources; a "

@@ -14,6 +14,8 @@ from sqlmodel import Field, SQLModel
 
 from app.models.base import PartialDate, StrictInput, UtcDateTime, require_english, utc_now
 from app.models.citation import DISPUTED_DESCRIPTION, CitationPublic, DisputedClaimPublic
+from app.models.derivation import DERIVATIONS_DESCRIPTION, DerivationPublic
+from app.models.freshness import LastAttested, NeedsReview, ReviewReasons
 from app.models.inputs import CitedInput
 from app.models.review import Reviewed
 
@@ -35,6 +37,9 @@ class Institution(SQLModel, table=True):
     )
     membership_criterion: str | None = Field(default=None, sa_column=Column(Text))
     charter_status: str | None = Field(default=None, sa_column=Column(Text))
+    external_status: list[dict[str, str | None]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
     updated_at: dt.datetime = Field(
         default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
@@ -68,6 +73,14 @@ class Seat(StrictInput):
     until: PartialDate | None = PydanticField(default=None, alias="to")
 
 
+class ExternalStatus(StrictInput):
+    organization: str = PydanticField(
+        min_length=2, description="The organization (or its organ) that granted the status."
+    )
+    status: str = PydanticField(min_length=2, examples=["observer"])
+    since: PartialDate | None = None
+
+
 class InstitutionCreate(CitedInput):
     id: str = PydanticField(pattern=r"^cica$", description="Always `cica`: there is one.")
     names: Annotated[dict[str, str], AfterValidator(require_english)]
@@ -79,6 +92,9 @@ class InstitutionCreate(CitedInput):
     seat_history: list[Seat] = PydanticField(default_factory=list)
     membership_criterion: str | None = None
     charter_status: str | None = None
+    external_status: list[ExternalStatus] = PydanticField(
+        default_factory=list, description="CICA's own status in other organizations."
+    )
 
 
 class InitiativePublic(BaseModel):
@@ -103,6 +119,12 @@ class SeatPublic(BaseModel):
     until: str | None = PydanticField(serialization_alias="to")
 
 
+class ExternalStatusPublic(BaseModel):
+    organization: str = PydanticField(examples=["United Nations General Assembly"])
+    status: str = PydanticField(examples=["observer"])
+    since: str | None = PydanticField(examples=["2007"])
+
+
 class CurrentChair(BaseModel):
     chairmanship_id: str = PydanticField(
         description="`/v1/chairmanships/{id}`.", examples=["azerbaijan-2024"]
@@ -114,6 +136,8 @@ class CurrentChair(BaseModel):
     motto: dict[str, str] | None = PydanticField(
         description="The chairmanship's motto by language, where a source gives it."
     )
+    needs_review: NeedsReview
+    review_reasons: ReviewReasons
 
 
 class ObserverCounts(BaseModel):
@@ -124,6 +148,7 @@ class ObserverCounts(BaseModel):
 class PartnerCounts(BaseModel):
     active: int
     in_preparation: int
+    ended: int = PydanticField(description="Partnerships that no longer hold.")
 
 
 class Counts(BaseModel):
@@ -141,6 +166,11 @@ class Counts(BaseModel):
         description="Meetings by status.", examples=[{"held": 22, "planned": 1, "scheduled": 2}]
     )
     officials_in_office: int
+    cbm_priority_areas: int = PydanticField(
+        description="Priority areas of the CBM Catalogue listed in `/v1/cbm-dimensions`, "
+        "topics incorporated into another area not counted.",
+        examples=[19],
+    )
 
 
 class InstitutionPublic(BaseModel):
@@ -163,16 +193,29 @@ class InstitutionPublic(BaseModel):
     seat_history: list[SeatPublic]
     membership_criterion: str | None
     charter_status: str | None
+    external_status: list[ExternalStatusPublic] = PydanticField(
+        description="CICA's own status in other organizations, where a source gives it."
+    )
     current_chair: CurrentChair | None = PydanticField(
         description="The chairmanship on the day the answer was built, from `/v1/chairmanships`."
     )
     counts: Counts
     data_as_of: dt.date | None = PydanticField(
-        description="The latest day any record was checked against its sources."
+        description="The latest day a maintainer checked any record against its sources "
+        "(the greatest `reviewed`); not a claim that facts are current to that day."
+    )
+    sources_until: str | None = PydanticField(
+        description="The date of the newest source in the dataset: the newest evidence any "
+        "fact rests on.",
+        examples=["2026-03-11"],
     )
     sources: list[CitationPublic]
+    derivations: list[DerivationPublic] = PydanticField(description=DERIVATIONS_DESCRIPTION)
     disputed: list[DisputedClaimPublic] = PydanticField(
         default_factory=list, description=DISPUTED_DESCRIPTION
     )
     reviewed: Reviewed
+    last_attested: LastAttested
+    needs_review: NeedsReview
+    review_reasons: ReviewReasons
     updated_at: UtcDateTime

@@ -10,11 +10,18 @@ from sqlmodel import Field, SQLModel
 
 from app.models.base import PartialDate, Slug, UtcDateTime, one_of, utc_now
 from app.models.citation import DISPUTED_DESCRIPTION, CitationPublic, DisputedClaimPublic
+from app.models.derivation import DERIVATIONS_DESCRIPTION, DerivationPublic
+from app.models.freshness import LastAttested, NeedsReview, ReviewReasons
 from app.models.inputs import CitedInput
 from app.models.review import Reviewed
 
 MeetingKind = Literal[
-    "summit", "ministerial", "informal-ministerial", "special-ministerial", "volunteer-summit"
+    "summit",
+    "ministerial",
+    "informal-ministerial",
+    "special-ministerial",
+    "volunteer-summit",
+    "council-meeting",
 ]
 MeetingStatus = Literal["held", "scheduled", "planned"]
 MeetingOutcome = Literal["unconfirmed", "postponed", "cancelled"]
@@ -90,8 +97,12 @@ class MeetingPublic(BaseModel):
     bodies_established: list[str] = PydanticField(description="Ids of councils it established.")
     bodies_proposed: list[str] = PydanticField(description="Ids of councils proposed there.")
     sources: list[CitationPublic]
+    derivations: list[DerivationPublic] = PydanticField(description=DERIVATIONS_DESCRIPTION)
     disputed: list[DisputedClaimPublic] = PydanticField(
         default_factory=list, description=DISPUTED_DESCRIPTION
     )
     reviewed: Reviewed
+    last_attested: LastAttested
+    needs_review: NeedsReview
+    review_reasons: ReviewReasons
     updated_at: UtcDateTime

@@ -6,6 +6,8 @@ from pydantic import AfterValidator, BaseModel, Field, field_validator
 
 from app.models.base import UtcDateTime
 from app.models.citation import DISPUTED_DESCRIPTION, CitationPublic, DisputedClaimPublic
+from app.models.derivation import DERIVATIONS_DESCRIPTION, DerivationPublic
+from app.models.freshness import LastAttested, NeedsReview, ReviewReasons
 from app.models.inputs import CitedInput
 from app.models.party import StatusPeriodInput, StatusPeriodPublic, check_history
 from app.models.review import Reviewed
@@ -41,7 +43,9 @@ class MemberPublic(BaseModel):
     name: str = Field(examples=["Kazakhstan"])
     names: dict[str, str] = Field(examples=[{"en": "Kazakhstan", "ru": "Казахстан"}])
     status: str = Field(
-        description="Status on the day asked (`as_of`), else today.", examples=["member"]
+        description="`member` on the days it is listed (`as_of`, else today); "
+        "`former-member` when its membership has ended.",
+        examples=["member"],
     )
     joined: str | None = Field(
         description="When membership began, at the precision a source gives.", examples=["1999"]
@@ -53,8 +57,8 @@ class MemberPublic(BaseModel):
         examples=["2002"],
     )
     founding_member: bool = Field(
-        description="A signatory of the 1999 Almaty Declaration, as a source names it; a "
-        "state known only as a member by 2002 is not counted."
+        description="A signatory of the 1999 Declaration on the Principles Guiding Relations "
+        "among the CICA Member States: as a source names it, or as `derivations` derives it."
     )
     history: list[StatusPeriodPublic]
     chairmanships: list[str] = Field(
@@ -67,8 +71,12 @@ class MemberPublic(BaseModel):
         default_factory=list, description="CBM priority areas it coordinates or co-coordinates."
     )
     sources: list[CitationPublic]
+    derivations: list[DerivationPublic] = Field(description=DERIVATIONS_DESCRIPTION)
     disputed: list[DisputedClaimPublic] = Field(
         default_factory=list, description=DISPUTED_DESCRIPTION
     )
     reviewed: Reviewed
+    last_attested: LastAttested
+    needs_review: NeedsReview
+    review_reasons: ReviewReasons
     updated_at: UtcDateTime

@@ -6,6 +6,8 @@ from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from app.models.base import UtcDateTime
 from app.models.citation import DISPUTED_DESCRIPTION, CitationPublic, DisputedClaimPublic
+from app.models.derivation import DERIVATIONS_DESCRIPTION, DerivationPublic
+from app.models.freshness import LastAttested, NeedsReview, ReviewReasons
 from app.models.inputs import CitedInput
 from app.models.party import StatusPeriodInput, StatusPeriodPublic, check_history
 from app.models.review import Reviewed
@@ -66,8 +68,12 @@ class ObserverPublic(BaseModel):
     )
     history: list[StatusPeriodPublic]
     sources: list[CitationPublic]
+    derivations: list[DerivationPublic] = Field(description=DERIVATIONS_DESCRIPTION)
     disputed: list[DisputedClaimPublic] = Field(
         default_factory=list, description=DISPUTED_DESCRIPTION
     )
     reviewed: Reviewed
+    last_attested: LastAttested
+    needs_review: NeedsReview
+    review_reasons: ReviewReasons
     updated_at: UtcDateTime

@@ -11,6 +11,8 @@ from sqlmodel import Field, SQLModel
 
 from app.models.base import PartialDate, Slug, UtcDateTime, one_of, require_english, utc_now
 from app.models.citation import DISPUTED_DESCRIPTION, CitationPublic, DisputedClaimPublic
+from app.models.derivation import DERIVATIONS_DESCRIPTION, DerivationPublic
+from app.models.freshness import LastAttested, NeedsReview, ReviewReasons
 from app.models.inputs import CitedInput
 from app.models.review import Reviewed
 
@@ -138,8 +140,12 @@ class OfficialPublic(BaseModel):
         description="Who appointed them, as a source says, when the meeting is not a record."
     )
     sources: list[CitationPublic]
+    derivations: list[DerivationPublic] = PydanticField(description=DERIVATIONS_DESCRIPTION)
     disputed: list[DisputedClaimPublic] = PydanticField(
         default_factory=list, description=DISPUTED_DESCRIPTION
     )
     reviewed: Reviewed
+    last_attested: LastAttested
+    needs_review: NeedsReview
+    review_reasons: ReviewReasons
     updated_at: UtcDateTime

@@ -8,8 +8,10 @@ from pydantic import Field as PydanticField
 from sqlalchemy import JSON, Column, DateTime, Text
 from sqlmodel import Field, SQLModel
 
-from app.models.base import Slug, UtcDateTime, one_of, utc_now
+from app.models.base import PartialDate, Slug, UtcDateTime, one_of, utc_now
 from app.models.citation import DISPUTED_DESCRIPTION, CitationPublic, DisputedClaimPublic
+from app.models.derivation import DERIVATIONS_DESCRIPTION, DerivationPublic
+from app.models.freshness import LastAttested, NeedsReview, ReviewReasons
 from app.models.inputs import NamedInput
 from app.models.review import Reviewed
 
@@ -27,6 +29,7 @@ class ReformArea(SQLModel, table=True):
     aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     status: str = Field(max_length=20)
     progress: str | None = Field(default=None, sa_column=Column(Text))
+    expected: str | None = Field(default=None, max_length=10)
     updated_at: dt.datetime = Field(
         default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
@@ -37,6 +40,9 @@ class ReformAreaCreate(NamedInput):
     position: int = PydanticField(ge=1, le=8)
     status: ReformStatus
     progress: str | None = None
+    expected: PartialDate | None = PydanticField(
+        default=None, description="When the sources expected the area to be completed."
+    )
 
 
 class ReformAreaPublic(BaseModel):
@@ -50,9 +56,18 @@ class ReformAreaPublic(BaseModel):
         examples=["in-progress"],
     )
     progress: str | None = PydanticField(description="What the sources report of its progress.")
+    expected: str | None = PydanticField(
+        description="When the sources expected it to be completed; once that date has passed "
+        "and no source reports completion, the record `needs_review`.",
+        examples=["2026-10"],
+    )
     sources: list[CitationPublic]
+    derivations: list[DerivationPublic] = PydanticField(description=DERIVATIONS_DESCRIPTION)
     disputed: list[DisputedClaimPublic] = PydanticField(
         default_factory=list, description=DISPUTED_DESCRIPTION
     )
     reviewed: Reviewed
+    last_attested: LastAttested
+    needs_review: NeedsReview
+    review_reasons: ReviewReasons
     updated_at: UtcDateTime

@@ -12,8 +12,15 @@ from app.core.storage import NOT_CITABLE, Cited, Row, Storage, Table, World
 from app.models import CbmArea, CbmDimension
 from app.models.cbm import CbmAreaPublic, CbmDimensionCreate, CbmDimensionPublic
 from app.params import CbmDimensionListParams
-from app.services.common import citations_for, disputes_for, pick_name, reviewed_for
+from app.services.common import (
+    citations_for,
+    derivations_for,
+    disputes_for,
+    pick_name,
+    reviewed_for,
+)
 from app.services.references import MEMBERS, member_states
+from app.services.review import Review, attested, keep_review, newest, start
 
 COLLECTION = "cbm-dimensions"
 AREA_RECORD_TYPE = "cbm-area"
@@ -25,38 +32,60 @@ SORT_KEYS: dict[str, Any] = {
 }
 
 
-def build(session: Session, _today: dt.date) -> list[Built[CbmDimensionPublic]]:
+def build(session: Session, today: dt.date) -> list[Built[CbmDimensionPublic]]:
     """In Catalogue order."""
     areas: dict[str, list[CbmArea]] = defaultdict(list)
     for area in session.exec(select(CbmArea).order_by(col(CbmArea.position))):
         areas[area.dimension_id].append(area)
     area_citations = citations_for(session=session, record_type=AREA_RECORD_TYPE)
+    area_derived = derivations_for(session=session, record_type=AREA_RECORD_TYPE)
     citations = citations_for(session=session, record_type=COLLECTION)
     disputed = disputes_for(session=session, record_type=COLLECTION)
     reviewed = reviewed_for(session=session, record_type=COLLECTION)
+    derived = derivations_for(session=session, record_type=COLLECTION)
+    policy, dates = start(session, today)
     built = []
     for d in session.exec(select(CbmDimension).order_by(col(CbmDimension.position))):
         own = areas.get(d.id, [])
-        record = CbmDimensionPublic(
-            id=d.id,
-            position=d.position,
-            name=pick_name(d.names),
-            names=d.names,
-            priority_areas=[
+        review = Review(policy)
+        public_areas = []
+        for a in own:
+            cites = area_citations.get(a.id, [])
+            public_areas.append(
                 CbmAreaPublic(
                     id=a.id,
                     name=pick_name(a.names),
                     coordinators=a.coordinators,
                     co_coordinators=a.co_coordinators,
                     added=a.added,
-                    sources=area_citations.get(a.id, []),
+                    part_of=a.part_of,
+                    coordinators_since=a.coordinators_since,
+                    coordinators_until=a.coordinators_until,
+                    sources=cites,
+                    derivations=area_derived.get(a.id, []),
+                    last_attested=attested(cites, dates),
                 )
-                for a in own
-            ],
-            sources=citations.get(d.id, []),
+            )
+            review.expected_end(
+                "priority_areas",
+                a.coordinators_until,
+                f"The coordinators' term in the priority area {a.id}",
+            )
+        dimension_cites = citations.get(d.id, [])
+        # The dimension and its areas (names, coordinators) are its current state.
+        last = newest([attested(dimension_cites, dates), *(a.last_attested for a in public_areas)])
+        review.stale("priority_areas", last, "the dimension's priority areas")
+        record = CbmDimensionPublic(
+            id=d.id,
+            position=d.position,
+            name=pick_name(d.names),
+            names=d.names,
+            priority_areas=public_areas,
+            sources=dimension_cites,
             disputed=disputed.get(d.id, []),
             reviewed=reviewed[d.id],
             updated_at=max([d.updated_at, *(a.updated_at for a in own)]),
+            **review.fields(last_attested=last, derivations=derived.get(d.id, [])),
         )
         names = (*d.names.values(), *(n for a in own for n in a.names.values()))
         built.append(Built(record, names=names))
@@ -64,10 +93,17 @@ def build(session: Session, _today: dt.date) -> list[Built[CbmDimensionPublic]]:
 
 
 def keep(dimension: CbmDimensionPublic, params: CbmDimensionListParams) -> bool:
+    if not keep_review(dimension, params.needs_review):
+        return False
     if params.coordinator is None:
         return True
     code = params.coordinator.upper()
     return any(code in (*a.coordinators, *a.co_coordinators) for a in dimension.priority_areas)
+
+
+def priority_areas(dimensions: list[CbmDimensionPublic]) -> list[CbmAreaPublic]:
+    """The Catalogue's priority areas: every area listed but the topics part of another."""
+    return [a for d in dimensions for a in d.priority_areas if a.part_of is None]
 
 
 def narrow(dimension: CbmDimensionPublic, params: CbmDimensionListParams) -> CbmDimensionPublic:
@@ -100,16 +136,26 @@ def rows(dimension: CbmDimensionCreate) -> Iterator[Row]:
                 "coordinators": area.coordinators,
                 "co_coordinators": area.co_coordinators,
                 "added": area.added,
+                "part_of": area.part_of,
+                "coordinators_since": area.coordinators_since,
+                "coordinators_until": area.coordinators_until,
             },
             item=area.id,
         )
 
 
 def cited(dimension: CbmDimensionCreate) -> Iterator[Cited]:
-    """Each priority area has citations of its own."""
+    """Each priority area has citations (and derivations) of its own."""
     citable = set(CbmAreaPublic.model_fields) - NOT_CITABLE
     for area in dimension.areas:
-        yield Cited(AREA_RECORD_TYPE, area.id, area.sources, item=area.id, citable=citable)
+        yield Cited(
+            AREA_RECORD_TYPE,
+            area.id,
+            area.sources,
+            item=area.id,
+            citable=citable,
+            derivations=area.derivations,
+        )
 
 
 def check(dimension: CbmDimensionCreate, world: World) -> None:

@@ -9,9 +9,10 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from app.core.languages import DEFAULT_LANGUAGE
-from app.models import Citation, Conflict, ConflictClaim, RecordReview
+from app.models import Citation, Conflict, ConflictClaim, Derivation, RecordReview, Source
 from app.models.citation import CitationPublic, DisputedClaimPublic
 from app.models.conflict import CLAIM_RECORD_TYPE
+from app.models.derivation import DerivationPublic, PremisePublic
 
 Grouped = dict[tuple[str, str], list[Any]]
 
@@ -118,3 +119,42 @@ def reviewed_for(*, session: Session, record_type: str) -> dict[str, dt.date]:
         cached = {(rtype, rid): day for rtype, rid, day in rows}
         session.info["cica.reviews"] = cached
     return {rid: day for (rtype, rid), day in cached.items() if rtype == record_type}
+
+
+def derivations_for(*, session: Session, record_type: str) -> dict[str, list[DerivationPublic]]:
+    """The curated derivations of every record of one type, in their curated order."""
+    cached: Grouped | None = session.info.get("cica.derivations")
+    if cached is None:
+        cached = defaultdict(list)
+        rows = session.execute(
+            sa_select(
+                col(Derivation.record_type),
+                col(Derivation.record_id),
+                col(Derivation.fields),
+                col(Derivation.rule),
+                col(Derivation.premises),
+            ).order_by(
+                col(Derivation.record_type), col(Derivation.record_id), col(Derivation.position)
+            )
+        )
+        for rtype, rid, fields, rule, premises in rows:
+            cached[(rtype, rid)].append(
+                DerivationPublic(
+                    fields=fields,
+                    rule=rule,
+                    premises=[PremisePublic.of(p) for p in premises],
+                    computed=False,
+                )
+            )
+        session.info["cica.derivations"] = cached
+    return {rid: items for (rtype, rid), items in cached.items() if rtype == record_type}
+
+
+def source_dates(session: Session) -> dict[str, str]:
+    """Each dated source's date, at its precision."""
+    cached: dict[str, str] | None = session.info.get("cica.source_dates")
+    if cached is None:
+        rows = session.execute(sa_select(col(Source.id), col(Source.date)))
+        cached = {source_id: date for source_id, date in rows if date}
+        session.info["cica.source_dates"] = cached
+    return cached

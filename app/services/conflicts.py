@@ -12,7 +12,8 @@ from app.core.storage import ANY_COLLECTION, Cited, RecordError, Row, Storage, T
 from app.models import Conflict, ConflictClaim
 from app.models.conflict import CLAIM_RECORD_TYPE, ClaimPublic, ConflictCreate, ConflictPublic
 from app.params import ConflictListParams
-from app.services.common import citations_for, reviewed_for
+from app.services.common import citations_for, reviewed_for, source_dates
+from app.services.review import attested, keep_review
 
 COLLECTION = "conflicts"
 SORT_KEYS: dict[str, Any] = {
@@ -23,7 +24,8 @@ SORT_KEYS: dict[str, Any] = {
 
 
 def build(session: Session, _today: dt.date) -> list[Built[ConflictPublic]]:
-    """By id."""
+    """By id. A conflict is never flagged for review itself: the record it is about is; its
+    `last_attested` is the newest dated source of its current claim."""
     claims: dict[str, list[ConflictClaim]] = defaultdict(list)
     for claim in session.exec(
         select(ConflictClaim).order_by(col(ConflictClaim.conflict_id), col(ConflictClaim.position))
@@ -31,6 +33,7 @@ def build(session: Session, _today: dt.date) -> list[Built[ConflictPublic]]:
         claims[claim.conflict_id].append(claim)
     citations = citations_for(session=session, record_type=CLAIM_RECORD_TYPE)
     reviewed = reviewed_for(session=session, record_type=COLLECTION)
+    dates = source_dates(session)
     return [
         Built(
             ConflictPublic(
@@ -49,6 +52,17 @@ def build(session: Session, _today: dt.date) -> list[Built[ConflictPublic]]:
                     for claim in claims.get(c.id, [])
                 ],
                 reviewed=reviewed[c.id],
+                last_attested=attested(
+                    [
+                        cite
+                        for claim in claims.get(c.id, [])
+                        if claim.current
+                        for cite in citations.get(f"{c.id}/{claim.position}", [])
+                    ],
+                    dates,
+                ),
+                needs_review=False,
+                review_reasons=[],
                 updated_at=max([c.updated_at, *(cl.updated_at for cl in claims.get(c.id, []))]),
             ),
             exact=tuple(x for x in (c.record_id, c.field) if x),
@@ -59,8 +73,13 @@ def build(session: Session, _today: dt.date) -> list[Built[ConflictPublic]]:
 
 
 def keep(conflict: ConflictPublic, params: ConflictListParams) -> bool:
-    return (params.collection is None or conflict.collection == params.collection) and (
-        params.record_id is None or (conflict.record_id or "").lower() == params.record_id.lower()
+    return (
+        (params.collection is None or conflict.collection == params.collection)
+        and (
+            params.record_id is None
+            or (conflict.record_id or "").lower() == params.record_id.lower()
+        )
+        and keep_review(conflict, params.needs_review)
     )
 
 

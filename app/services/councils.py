@@ -12,10 +12,20 @@ from app.models import Council
 from app.models.base import first_day
 from app.models.council import CouncilCreate, CouncilPublic
 from app.params import CouncilListParams
-from app.services.common import citations_for, disputes_for, pick_name, reviewed_for, sort_name
+from app.services.common import (
+    citations_for,
+    derivations_for,
+    disputes_for,
+    pick_name,
+    reviewed_for,
+    sort_name,
+)
 from app.services.references import MEETINGS, meeting, states
+from app.services.review import Review, attested, keep_review, start
 
 COLLECTION = "councils"
+STATE_FIELDS = frozenset({"status"})
+"""A body's current state is its status (established, proposed, planned)."""
 SORT_KEYS: dict[str, Any] = {
     "id": lambda c: c.id,
     "name": lambda c: c.name.casefold(),
@@ -25,44 +35,55 @@ SORT_KEYS: dict[str, Any] = {
 }
 
 
-def build(session: Session, _today: dt.date) -> list[Built[CouncilPublic]]:
+def build(session: Session, today: dt.date) -> list[Built[CouncilPublic]]:
     citations = citations_for(session=session, record_type=COLLECTION)
     disputed = disputes_for(session=session, record_type=COLLECTION)
     reviewed = reviewed_for(session=session, record_type=COLLECTION)
-    built = [
-        Built(
-            CouncilPublic(
-                id=c.id,
-                name=pick_name(c.names),
-                names=c.names,
-                acronym=c.acronym,
-                aliases=c.aliases,
-                kind=c.kind,
-                status=c.status,
-                established=c.established,
-                proposed=c.proposed,
-                proposed_by=c.proposed_by,
-                seat=c.seat,
-                description=c.description,
-                established_at=c.established_at,
-                proposed_at=c.proposed_at,
-                sources=citations.get(c.id, []),
-                disputed=disputed.get(c.id, []),
-                reviewed=reviewed[c.id],
-                updated_at=c.updated_at,
-            ),
-            exact=(c.acronym,) if c.acronym else (),
-            names=(*c.names.values(), *c.aliases),
+    derived = derivations_for(session=session, record_type=COLLECTION)
+    policy, dates = start(session, today)
+    built = []
+    for c in session.exec(select(Council)):
+        cites = citations.get(c.id, [])
+        last = attested(cites, dates, STATE_FIELDS)
+        review = Review(policy)
+        review.stale("status", last, f"its status ({c.status})")
+        record = CouncilPublic(
+            id=c.id,
+            name=pick_name(c.names),
+            names=c.names,
+            acronym=c.acronym,
+            aliases=c.aliases,
+            kind=c.kind,
+            status=c.status,
+            established=c.established,
+            proposed=c.proposed,
+            proposed_by=c.proposed_by,
+            seat=c.seat,
+            description=c.description,
+            established_at=c.established_at,
+            proposed_at=c.proposed_at,
+            sources=cites,
+            disputed=disputed.get(c.id, []),
+            reviewed=reviewed[c.id],
+            updated_at=c.updated_at,
+            **review.fields(last_attested=last, derivations=derived.get(c.id, [])),
         )
-        for c in session.exec(select(Council))
-    ]
+        built.append(
+            Built(
+                record,
+                exact=(c.acronym,) if c.acronym else (),
+                names=(*c.names.values(), *c.aliases),
+            )
+        )
     built.sort(key=lambda b: sort_name(b.record.names))
     return built
 
 
 def keep(council: CouncilPublic, params: CouncilListParams) -> bool:
-    return (params.kind is None or council.kind == params.kind) and (
-        params.status is None or council.status == params.status
+    return (
+        (params.kind is None or council.kind == params.kind)
+        and (params.status is None or council.status == params.status)
+        and keep_review(council, params.needs_review)
     )
 
 

@@ -13,10 +13,14 @@ from app.models import Council, Meeting
 from app.models.base import first_day
 from app.models.meeting import MeetingCreate, MeetingPublic
 from app.params import MeetingListParams
-from app.services.common import citations_for, disputes_for, reviewed_for
+from app.services.common import citations_for, derivations_for, disputes_for, reviewed_for
 from app.services.references import MEMBERS
+from app.services.review import Review, attested, keep_review, start
 
 COLLECTION = "meetings"
+STATE_FIELDS = frozenset({"status", "date", "outcome", "outcomes"})
+"""A meeting's state is whether, when and with what outcome it was (or is to be) held."""
+EXPECTED = ("planned", "scheduled")
 SORT_KEYS: dict[str, Any] = {
     "id": lambda m: m.id,
     "date": lambda m: m.date,
@@ -26,7 +30,7 @@ SORT_KEYS: dict[str, Any] = {
 }
 
 
-def build(session: Session, _today: dt.date) -> list[Built[MeetingPublic]]:
+def build(session: Session, today: dt.date) -> list[Built[MeetingPublic]]:
     """In date order."""
     established: dict[str, list[str]] = defaultdict(list)
     proposed: dict[str, list[str]] = defaultdict(list)
@@ -38,32 +42,40 @@ def build(session: Session, _today: dt.date) -> list[Built[MeetingPublic]]:
     citations = citations_for(session=session, record_type=COLLECTION)
     disputed = disputes_for(session=session, record_type=COLLECTION)
     reviewed = reviewed_for(session=session, record_type=COLLECTION)
+    derived = derivations_for(session=session, record_type=COLLECTION)
+    policy, dates = start(session, today)
     meetings = session.exec(select(Meeting).order_by(col(Meeting.date_first_day), col(Meeting.id)))
-    return [
-        Built(
-            MeetingPublic(
-                id=m.id,
-                kind=m.kind,
-                number=m.number,
-                name=m.name,
-                status=m.status,
-                outcome=m.outcome,
-                place=m.place,
-                host=m.host_id,
-                date=m.date,
-                end_date=m.end_date,
-                outcomes=m.outcomes,
-                bodies_established=established.get(m.id, []),
-                bodies_proposed=proposed.get(m.id, []),
-                sources=citations.get(m.id, []),
-                disputed=disputed.get(m.id, []),
-                reviewed=reviewed[m.id],
-                updated_at=m.updated_at,
-            ),
-            names=tuple(x for x in (m.name, m.place) if x),
+    built = []
+    for m in meetings:
+        cites = citations.get(m.id, [])
+        last = attested(cites, dates, STATE_FIELDS)
+        review = Review(policy)
+        if m.status in EXPECTED:
+            review.date_passed("date", m.end_date or m.date, f"This {m.status} meeting")
+            if not policy.passed(m.end_date or m.date):
+                review.stale("status", last, f"the plan for this {m.status} meeting")
+        record = MeetingPublic(
+            id=m.id,
+            kind=m.kind,
+            number=m.number,
+            name=m.name,
+            status=m.status,
+            outcome=m.outcome,
+            place=m.place,
+            host=m.host_id,
+            date=m.date,
+            end_date=m.end_date,
+            outcomes=m.outcomes,
+            bodies_established=established.get(m.id, []),
+            bodies_proposed=proposed.get(m.id, []),
+            sources=cites,
+            disputed=disputed.get(m.id, []),
+            reviewed=reviewed[m.id],
+            updated_at=m.updated_at,
+            **review.fields(last_attested=last, derivations=derived.get(m.id, [])),
         )
-        for m in meetings
-    ]
+        built.append(Built(record, names=tuple(x for x in (m.name, m.place) if x)))
+    return built
 
 
 def keep(meeting: MeetingPublic, params: MeetingListParams) -> bool:
@@ -71,9 +83,11 @@ def keep(meeting: MeetingPublic, params: MeetingListParams) -> bool:
     return (
         (params.kind is None or meeting.kind == params.kind)
         and (params.status is None or meeting.status == params.status)
+        and (params.outcome is None or meeting.outcome == params.outcome)
         and (params.host is None or meeting.host == params.host.upper())
         and (params.year_from is None or year >= params.year_from)
         and (params.year_to is None or year <= params.year_to)
+        and keep_review(meeting, params.needs_review)
     )
 
 

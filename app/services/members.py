@@ -9,21 +9,35 @@ from sqlmodel import Session, col, select
 
 from app.core.snapshot import Built
 from app.core.storage import Row, Storage
-from app.models import CbmArea, Chairmanship, Meeting, State
+from app.models import CbmArea, Chairmanship, Meeting, State, StatusPeriod
+from app.models.derivation import DerivationPublic, PremisePublic
 from app.models.member import CbmRole, MemberCreate, MemberPublic
 from app.params import MemberListParams
-from app.services.common import citations_for, disputes_for, pick_name, reviewed_for, sort_name
+from app.services.common import (
+    citations_for,
+    derivations_for,
+    disputes_for,
+    pick_name,
+    reviewed_for,
+    sort_name,
+)
 from app.services.parties import (
     PERIODS,
     STATES,
+    ended_status,
+    former_entry,
     histories,
     intervals,
     period_rows,
     public_history,
     state_row,
 )
+from app.services.review import Review, attested, keep_review, start
 
 COLLECTION = "members"
+STATE_FIELDS = frozenset({"status"})
+"""A member's current state is its status: the citations supporting `status` attest it."""
+FORMER = "former-member"
 SORT_KEYS: dict[str, Any] = {
     "id": lambda m: m.id,
     "name": lambda m: m.name.casefold(),
@@ -32,12 +46,15 @@ SORT_KEYS: dict[str, Any] = {
 }
 
 
-def build(session: Session, _today: dt.date) -> list[Built[MemberPublic]]:
-    """By English name; each listed on the days it held membership."""
+def build(session: Session, today: dt.date) -> list[Built[MemberPublic]]:
+    """By English name; each listed on the days it held membership (and, once membership
+    has ended, as a former member from then on)."""
     periods = histories(session)
     citations = citations_for(session=session, record_type=COLLECTION)
     disputed = disputes_for(session=session, record_type=COLLECTION)
     reviewed = reviewed_for(session=session, record_type=COLLECTION)
+    derived = derivations_for(session=session, record_type=COLLECTION)
+    policy, dates = start(session, today)
     chairs = _group(
         session.exec(
             select(Chairmanship.state_id, Chairmanship.id).order_by(
@@ -55,45 +72,80 @@ def build(session: Session, _today: dt.date) -> list[Built[MemberPublic]]:
         member_periods = [p for p in history if p.status == "member"]
         if not member_periods:
             continue
-        current = history[-1]
+        last_period = member_periods[-1]
+        ended = last_period is not history[-1] or ended_status(last_period)
+        cites = citations.get(state.id, [])
+        last = attested(cites, dates, STATE_FIELDS)
+        review = Review(policy)
+        if not ended:
+            review.stale("status", last, "its membership")
+        founding = any(p.founding for p in member_periods)
+        derivations = derived.get(state.id, [])
+        if not founding:
+            derivations = [*derivations, later_member(state.id, member_periods[0])]
         record = MemberPublic(
             id=state.id,
             iso_alpha3=state.iso_alpha3,
             iso_numeric=state.iso_numeric,
             name=pick_name(state.names),
             names=state.names,
-            status=current.status
-            if current.until is None and current.attested_until is None
-            else "former-member",
+            status="member",
             joined=member_periods[0].since,
             joined_attested_from=member_periods[0].attested_from,
-            founding_member=any(p.founding for p in member_periods),
+            founding_member=founding,
             history=public_history(history),
             chairmanships=chairs.get(state.id, []),
             meetings_hosted=hosted.get(state.id, []),
             cbm_areas=roles.get(state.id, []),
-            sources=citations.get(state.id, []),
+            sources=cites,
             disputed=disputed.get(state.id, []),
             reviewed=reviewed[state.id],
             updated_at=max([state.updated_at, *(p.updated_at for p in history)]),
+            **review.fields(last_attested=last, derivations=derivations),
         )
-        built.append(
-            Built(
-                record,
-                held=intervals(member_periods),
-                aliases=(state.iso_alpha3,),
-                exact=(state.iso_alpha3, state.iso_numeric),
-                names=tuple(state.names.values()),
-            )
+        entry = Built(
+            record,
+            held=intervals(member_periods),
+            aliases=(state.iso_alpha3,),
+            primary=not ended,
+            exact=(state.iso_alpha3, state.iso_numeric),
+            names=tuple(state.names.values()),
         )
+        built.append(entry)
+        if ended:
+            built.append(former_entry(entry, last_period, FORMER, COLLECTION))
     built.sort(key=lambda b: sort_name(b.record.names))
     return built
 
 
+def later_member(state_id: str, first: StatusPeriod) -> DerivationPublic:
+    """Why a member is not a founding member: its membership began after the Declaration
+    was signed (the first Ministerial Meeting), so it is not one of the signatories."""
+    start = first.since or first.attested_from
+    return DerivationPublic(
+        fields=["founding_member"],
+        rule=f"Its membership began on {start}, after the Declaration on the Principles "
+        "Guiding Relations among the CICA Member States was signed at the first Ministerial "
+        "Meeting: it is not one of the signatories.",
+        premises=[
+            PremisePublic(
+                collection="members",
+                record_id=state_id,
+                field="joined" if first.since else "joined_attested_from",
+            ),
+            PremisePublic(collection="meetings", record_id="ministerial-1", field="date"),
+        ],
+        computed=True,
+    )
+
+
 def keep(member: MemberPublic, params: MemberListParams) -> bool:
     year = int(member.joined[:4]) if member.joined else None
+    wanted = params.status
     return (
-        (params.joined_after is None or (year is not None and year > params.joined_after))
+        (member.status == wanted if wanted else member.status != FORMER)
+        and keep_review(member, params.needs_review)
+        and (params.joined_after is None or (year is not None and year > params.joined_after))
         and (params.joined_before is None or (year is not None and year < params.joined_before))
         and (params.founding is None or member.founding_member == params.founding)
     )

@@ -1,8 +1,8 @@
 """Observers and applicants: one entry for each observer or applicant period of a party, so
 `as_of` answers with the status held that day; the latest period is what the id resolves to.
-A former observer (its last period ended) resolves to an entry saying so, listed on no day."""
+A former observer (its last period ended) resolves to an entry saying so, listed from the day
+the period ended when the list asks for its status (`status=former-observer`)."""
 
-import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from typing import Any
@@ -16,6 +16,7 @@ from app.models.observer import ObserverCreate, ObserverPublic
 from app.params import ObserverListParams
 from app.services.common import (
     citations_for,
+    derivations_for,
     disputes_for,
     pick_name,
     reviewed_for,
@@ -25,6 +26,8 @@ from app.services.parties import (
     ORGANIZATIONS,
     PERIODS,
     STATES,
+    ended_status,
+    former_entry,
     histories,
     interval,
     organization_row,
@@ -33,9 +36,12 @@ from app.services.parties import (
     state_row,
 )
 from app.services.references import MEMBERS
+from app.services.review import Review, attested, keep_review, start
 
 COLLECTION = "observers"
 OBSERVER_STATUSES = ("observer", "applicant")
+STATE_FIELDS = frozenset({"status"})
+"""An observer's current state is its status: the citations supporting `status` attest it."""
 SORT_KEYS: dict[str, Any] = {
     "id": lambda o: o.id,
     "name": lambda o: o.name.casefold(),
@@ -45,17 +51,25 @@ SORT_KEYS: dict[str, Any] = {
 }
 
 
-def build(session: Session, _today: dt.date) -> list[Built[ObserverPublic]]:
+def build(session: Session, today: dt.date) -> list[Built[ObserverPublic]]:
     periods = histories(session)
     states = {s.id: s for s in session.exec(select(State))}
     orgs = {o.id: o for o in session.exec(select(Organization))}
-    citations = citations_for(session=session, record_type=COLLECTION)
+    # A member's observer years are curated (cited, derived, reviewed) in its member record.
+    citations = {
+        **citations_for(session=session, record_type=MEMBERS),
+        **citations_for(session=session, record_type=COLLECTION),
+    }
     disputed = disputes_for(session=session, record_type=COLLECTION)
-    # A member's observer years are curated (and reviewed) in its member record.
+    derived = {
+        **derivations_for(session=session, record_type=MEMBERS),
+        **derivations_for(session=session, record_type=COLLECTION),
+    }
     reviewed = {
         **reviewed_for(session=session, record_type=MEMBERS),
         **reviewed_for(session=session, record_type=COLLECTION),
     }
+    policy, dates = start(session, today)
     built = []
     for party_id, history in periods.items():
         held = [p for p in history if p.status in OBSERVER_STATUSES]
@@ -63,8 +77,14 @@ def build(session: Session, _today: dt.date) -> list[Built[ObserverPublic]]:
         party = state or org
         if not held or party is None:
             continue
+        cites = citations.get(party_id, [])
+        last_attested = attested(cites, dates, STATE_FIELDS)
         for period in held:
             last = period is held[-1]
+            current = last and period is history[-1] and not ended_status(period)
+            review = Review(policy)
+            if current:
+                review.stale("status", last_attested, f"its {period.status} status")
             record = ObserverPublic(
                 id=party_id,
                 type="state" if state else "organization",
@@ -78,31 +98,34 @@ def build(session: Session, _today: dt.date) -> list[Built[ObserverPublic]]:
                 attested_from=period.attested_from,
                 until=period.until,
                 history=public_history(history),
-                sources=citations.get(party_id, []),
+                sources=cites,
                 disputed=disputed.get(party_id, []),
                 reviewed=reviewed[party_id],
                 updated_at=max([party.updated_at, *(p.updated_at for p in history)]),
+                **review.fields(last_attested=last_attested, derivations=derived.get(party_id, [])),
             )
             entry = Built(
                 record,
                 held=(interval(period),),
                 aliases=(state.iso_alpha3,) if state else (),
-                primary=last and period.until is None and period.attested_until is None,
+                primary=current,
                 exact=tuple(x for x in (record.acronym, record.iso_alpha3) if x),
                 names=(*party.names.values(), *record.aliases),
             )
             built.append(entry)
-            if last and (period.until or period.attested_until) is not None:
-                # A former observer: its id resolves to a record listed on no day.
-                former = record.model_copy(update={"status": f"former-{period.status}"})
-                built.append(dataclasses.replace(entry, record=former, held=(), primary=True))
+            if last and not current and ended_status(period):
+                # A former observer: its id resolves to this, listed when asked for.
+                built.append(former_entry(entry, period, f"former-{period.status}", COLLECTION))
     built.sort(key=lambda b: sort_name(b.record.names))
     return built
 
 
 def keep(observer: ObserverPublic, params: ObserverListParams) -> bool:
-    return (params.status is None or observer.status == params.status) and (
-        params.type is None or observer.type == params.type
+    wanted = params.status
+    return (
+        (observer.status == wanted if wanted else observer.status in OBSERVER_STATUSES)
+        and (params.type is None or observer.type == params.type)
+        and keep_review(observer, params.needs_review)
     )
 
 

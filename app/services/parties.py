@@ -1,19 +1,24 @@
 """States and organizations and their status periods: who held which status on which day,
 and how a party's curated record is stored."""
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sqlmodel import Session, select
 
-from app.core.snapshot import Interval
+from app.core.snapshot import Built, Interval
 from app.core.storage import RecordError, Row, Table
 from app.models import Organization, State, StatusPeriod
 from app.models.base import first_day, last_day
+from app.models.derivation import DerivationPublic, PremisePublic
 from app.models.party import StatusPeriodInput, StatusPeriodPublic
 from app.services.countries import country
+
+R = TypeVar("R", bound=BaseModel)
 
 
 def histories(session: Session) -> dict[str, list[StatusPeriod]]:
@@ -65,6 +70,37 @@ def public_history(periods: list[StatusPeriod]) -> list[StatusPeriodPublic]:
         )
         for p in periods
     ]
+
+
+def ended_status(period: StatusPeriod) -> bool:
+    """Whether a period is known to have ended (its end dated or only attested)."""
+    return period.until is not None or period.attested_until is not None
+
+
+def former_entry(entry: Built[R], period: StatusPeriod, status: str, collection: str) -> Built[R]:
+    """What a party's id resolves to once its last period has ended: the record with the
+    former status, listed from the day after the period (`status=former-...` only), never
+    flagged for review (a past fact does not go stale)."""
+    record: Any = entry.record
+    end = period.until or f"after {period.attested_until}"
+    derivation = DerivationPublic(
+        fields=["status"],
+        rule=f"Its last {period.status} period ended ({end}) and no later status is recorded, "
+        f"so it is a {status}.",
+        premises=[PremisePublic(collection=collection, record_id=record.id, field="history")],
+        computed=True,
+    )
+    former = record.model_copy(
+        update={
+            "status": status,
+            "derivations": [*record.derivations, derivation],
+            "needs_review": False,
+            "review_reasons": [],
+        }
+    )
+    return dataclasses.replace(
+        entry, record=former, held=(Interval(effective_end(period), None),), primary=True
+    )
 
 
 # --- Storing a party's records (members, observers, partners) ------------------------------

@@ -22,7 +22,8 @@ def select(spec: CollectionSpec[R, P], data: CollectionData[R], params: P) -> Se
     needle = fold(params.q) if params.q is not None else None
     if needle == "":
         return []  # nothing searchable in q: it matches nothing, never everything
-    keep = spec.keep if params.model_fields_set - COMMON_PARAMETERS else None
+    # Collections with a history always filter: a former status is listed only when asked.
+    keep = spec.keep if spec.history or params.model_fields_set - COMMON_PARAMETERS else None
     items: Sequence[Item[R]] = data.by_day.at(as_of)
     if keep is not None or needle is not None:
         items = [

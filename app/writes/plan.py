@@ -1,6 +1,7 @@
 """The rows records want: what each collection's `Storage.rows` gives, plus the rows every
-cited record has (a citation per entry of its `sources`, of its own and of its nested
-items, and a review row for its `reviewed`), each with where it comes from and who owns it.
+cited record has (a citation per entry of its `sources` and a derivation per entry of its
+`derivations`, of its own and of its nested items, and a review row for its `reviewed`),
+each with where it comes from and who owns it.
 """
 
 from collections.abc import Iterable, Iterator
@@ -11,13 +12,14 @@ from pydantic import BaseModel
 from sqlmodel import SQLModel
 
 from app.core.storage import Cited, RecordError, Table, Values
-from app.models import Citation, RecordReview
+from app.models import Citation, Derivation, RecordReview
 from app.spec import CollectionSpec
 from app.writes.changeset import RecordKey
 from app.writes.errors import ChangesetError, ErrorKind
 from app.writes.world import citable_fields
 
 CITATIONS = Table(Citation, key=("record_type", "record_id", "position"))
+DERIVATIONS = Table(Derivation, key=("record_type", "record_id", "position"))
 REVIEWS = Table(RecordReview, key=("record_type", "record_id"))
 Key = tuple[Any, ...]
 
@@ -91,11 +93,18 @@ def key_of(values: Values, key: tuple[str, ...]) -> Key:
 
 
 def cited_items(spec: CollectionSpec[Any, Any], record: Any) -> Iterator[Cited]:
-    """Everything in a record that carries citations: itself, then its nested items."""
+    """Everything in a record that carries citations (and derivations): itself, then its
+    nested items."""
     storage = spec.storage
     assert storage is not None
     if "sources" in storage.schema.model_fields:
-        yield Cited(spec.name, record.id, record.sources, citable=citable_fields(spec))
+        yield Cited(
+            spec.name,
+            record.id,
+            record.sources,
+            citable=citable_fields(spec),
+            derivations=getattr(record, "derivations", []),
+        )
     if storage.cited is not None:
         yield from storage.cited(record)
 
@@ -138,6 +147,19 @@ def record_rows(
                     **citation.model_dump(),
                 },
                 Origin(storage.file, where, f"sources.{position}"),
+            )
+        for position, derivation in enumerate(cited.derivations):
+            yield (
+                DERIVATIONS,
+                {
+                    "record_type": cited.record_type,
+                    "record_id": cited.record_id,
+                    "position": position,
+                    "fields": derivation.fields,
+                    "rule": derivation.rule,
+                    "premises": [premise.as_row() for premise in derivation.premises],
+                },
+                Origin(storage.file, where, f"derivations.{position}"),
             )
     reviewed = getattr(record, "reviewed", None)
     if reviewed is not None and "reviewed" in storage.schema.model_fields:

@@ -22,9 +22,10 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, SQLModel, col
 
-from app.core.storage import ANY_COLLECTION, RecordError, Table
+from app.core.storage import ANY_COLLECTION, Cited, RecordError, Table
 from app.models import RecordState
 from app.models.base import utc_now
+from app.models.derivation import DerivationCreate, PremiseCreate
 from app.spec import CollectionSpec
 from app.writes.changeset import Applied, Changeset, RecordKey, Value
 from app.writes.errors import ChangesetError, classify
@@ -32,6 +33,7 @@ from app.writes.feed import append_feed, bump_version, record_change, store_valu
 from app.writes.lock import LOCK_WAIT_SECONDS, writer_session
 from app.writes.plan import (
     CITATIONS,
+    DERIVATIONS,
     REVIEWS,
     Desired,
     Key,
@@ -277,6 +279,7 @@ class _Run:
             for record in world.all(spec.name):
                 if (spec.name, str(getattr(record, "id"))) not in after:  # noqa: B009
                     self._check_record(spec, record, world)
+        self._check_premises_kept(after, world)
 
     def _check_record(self, spec: CollectionSpec[Any, Any], record: Any, world: FileWorld) -> None:
         storage = spec.storage
@@ -302,11 +305,75 @@ class _Run:
                         f"{at}.supports",
                         f"names fields this record does not have: {sorted(unknown)}",
                     )
+            for position, derivation in enumerate(cited.derivations):
+                self._check_derivation(storage.file, where, cited, position, derivation, world)
         if storage.check is not None:
             try:
                 storage.check(record, world)
             except RecordError as exc:
                 raise record_error(storage.file, record.id, exc) from None
+
+    def _check_derivation(
+        self,
+        file: str,
+        where: str,
+        cited: Cited,
+        position: int,
+        derivation: DerivationCreate,
+        world: FileWorld,
+    ) -> None:
+        """A derivation gives fields of its record and rests on premises that exist: a
+        source of the sources file, or a record of a collection and one of its fields."""
+        at = f"derivations.{position}"
+        unknown = set(derivation.fields) - cited.citable if cited.citable else set()
+        if unknown:
+            raise ChangesetError(
+                file,
+                where,
+                f"{at}.fields",
+                f"names fields this record does not have: {sorted(unknown)}",
+            )
+        for index, premise in enumerate(derivation.premises):
+            here = f"{at}.premises.{index}"
+            if premise.source_id is not None and premise.source_id not in world.ids(SOURCES):
+                raise ChangesetError(
+                    file,
+                    where,
+                    f"{here}.source_id",
+                    f"unknown source '{premise.source_id}' (not in {self._file(SOURCES)})",
+                )
+            if premise.record is None:
+                continue
+            collection, _, record_id = premise.record.partition("/")
+            spec = self.specs.get(collection)
+            if spec is None or record_id not in world.ids(collection):
+                raise ChangesetError(file, where, f"{here}.record", f"no record '{premise.record}'")
+            if premise.field is not None and premise.field not in spec.public_model.model_fields:
+                raise ChangesetError(
+                    file,
+                    where,
+                    f"{here}.field",
+                    f"'{premise.field}' is not a field of {collection}",
+                )
+
+    def _check_premises_kept(
+        self, after: dict[RecordKey, BaseModel | None], world: FileWorld
+    ) -> None:
+        """A partial changeset may not delete a record another record's derivation rests on
+        (a complete one checks every derivation against the whole dataset)."""
+        deleted = {f"{name}/{rid}" for (name, rid), value in after.items() if value is None}
+        if not deleted:
+            return
+        for spec in self.specs.values():
+            for record in world.all(spec.name):
+                for where, at, premise in _premises(spec, record):
+                    if premise.record in deleted:
+                        raise ChangesetError(
+                            self._file(spec.name),
+                            where,
+                            f"{at}.record",
+                            f"rests on '{premise.record}', which this change deletes",
+                        )
 
     def _check_shared(self, desired: Plan) -> None:
         """A shared row a write gives must match what its other producers give."""
@@ -357,7 +424,9 @@ class _Run:
     ) -> dict[type[SQLModel], Table]:
         """Every table the changeset may touch (all the stored ones, for a complete one)."""
         names = self.specs if self.complete else {collection for collection, _ in after}
-        tables: dict[type[SQLModel], Table] = {CITATIONS.model: CITATIONS, REVIEWS.model: REVIEWS}
+        tables: dict[type[SQLModel], Table] = {
+            table.model: table for table in (CITATIONS, DERIVATIONS, REVIEWS)
+        }
         for name in names:
             storage = self.specs[name].storage
             assert storage is not None
@@ -487,6 +556,20 @@ class _Run:
         return spec.storage.file if spec is not None and spec.storage is not None else DATABASE
 
 
+def _premises(
+    spec: CollectionSpec[Any, Any], record: Any
+) -> Iterator[tuple[str, str, PremiseCreate]]:
+    """Every premise of a record's derivations (and its nested items'), with where it is."""
+    for cited in cited_items(spec, record):
+        for position, derivation in enumerate(cited.derivations):
+            for index, premise in enumerate(derivation.premises):
+                yield (
+                    label(record.id, cited.item),
+                    f"derivations.{position}.premises.{index}",
+                    premise,
+                )
+
+
 def _files(specs: Specs) -> dict[type[SQLModel], str]:
     """Which data file(s) each table is filled from, for errors about a whole table."""
     files: dict[type[SQLModel], list[str]] = {}
@@ -496,6 +579,7 @@ def _files(specs: Specs) -> dict[type[SQLModel], str]:
             files.setdefault(table.model, []).append(spec.storage.file)
     found = {model: " or ".join(names) for model, names in files.items()}
     found[CITATIONS.model] = "the sources of a data file"
+    found[DERIVATIONS.model] = "the derivations of a data file"
     found[REVIEWS.model] = "the `reviewed` of a data file"
     return found
 

@@ -36,3 +36,10 @@ def walk_pages(client: TestClient, url: str) -> tuple[list[dict[str, Any]], int]
         assert body["links"]["next"].startswith("http://api.test/")
         body = client.get(body["links"]["next"]).json()
     return records, total
+
+
+def footnoted(record: dict[str, Any]) -> set[str]:
+    """The fields a record backs: those a citation supports and those a derivation gives."""
+    quoted = {name for c in record["sources"] for name in c["supports"]}
+    derived = {name for d in record.get("derivations", []) for name in d["fields"]}
+    return quoted | derived

@@ -51,15 +51,24 @@ def test_conflict_route_shows_every_claim_cited(client: TestClient, conflict_id:
     assert all(shown.values())
 
 
-def test_the_priority_area_count_is_shown_with_every_documents_claim(client: TestClient) -> None:
-    """The documents disagree on how many CBM priority areas there are; the current claim
-    is the number of areas listed."""
+def test_the_priority_area_count_is_the_areas_listed_and_every_claim_is_quoted(
+    client: TestClient,
+) -> None:
+    """The documents disagree on how many CBM priority areas there are. The current claim
+    is the number of areas the CBM dimensions list (topics incorporated into another area,
+    `part_of`, not counted), which `/v1/organization` counts too; the documents' own counts
+    are among the claims, and every claimed count is stated by one of its own quotes: a
+    count no source gives cannot be a claim."""
     conflict = client.get("/v1/conflicts/cbm-priority-areas-count").json()
     assert conflict["collection"] is None
-    areas = sum(len(d.areas) for d in data.records("cbm-dimensions"))
-    assert next(c["value"] for c in conflict["claims"] if c["current"]) == str(areas)
+    areas = sum(a.part_of is None for d in data.records("cbm-dimensions") for a in d.areas)
+    current = next(c["value"] for c in conflict["claims"] if c["current"])
+    assert current == str(areas)
+    assert client.get("/v1/organization").json()["counts"]["cbm_priority_areas"] == areas
     cited = {s["source_id"] for c in conflict["claims"] for s in c["sources"]}
     assert cited & data.seed_documents(), "the documents' own counts are among the claims"
+    for claim in conflict["claims"]:
+        assert any(claim["value"] in s["quote"] for s in claim["sources"]), claim["value"]
 
 
 def test_filters(client: TestClient) -> None:

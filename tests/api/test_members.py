@@ -97,6 +97,10 @@ def test_joined_range_and_founding_filters(client: TestClient) -> None:
     assert founding == data.founding_members()
     others = set(ids(client, "/v1/members?founding=false&limit=200"))
     assert others == data.ids("members") - data.founding_members()
+    # Founding members are the signatories of 1999: as many as the sources' current count.
+    conflict = client.get("/v1/conflicts/founding-states").json()
+    signatories = int(next(c["value"] for c in conflict["claims"] if c["current"]))
+    assert len(founding) == signatories
 
 
 def test_sort_by_join_date_descending_then_name(client: TestClient) -> None:

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from app.models.base import first_day, last_day
 from app.services.officials import HEAD_POSTS
-from tests.api.helpers import assert_problem, ids
+from tests.api.helpers import assert_problem, footnoted, ids
 from tests.support import data
 
 FIELDS = ("post", "names", "aliases", "nationality", "term_start", "term_end", "appointed_at")
@@ -49,7 +49,7 @@ def test_appointing_meetings_and_nationalities_resolve(client: TestClient) -> No
             assert client.get(f"/v1/meetings/{official['appointed_at']}").status_code == 200
         if official["nationality"]:
             assert client.get(f"/v1/members/{official['nationality']}").status_code == 200
-        supported = {name for c in official["sources"] for name in c["supports"]}
+        supported = footnoted(official)
         for field in ("post", "names", "nationality", "term_start", "term_end", "appointed_at"):
             if official[field]:
                 assert field in supported, (official["id"], field)

@@ -29,6 +29,7 @@ def test_counts_are_derived_from_the_lists(client: TestClient) -> None:
     assert counts["partner_organizations"] == {
         "active": _total(client, "/v1/partner-organizations?status=active&limit=1"),
         "in_preparation": _total(client, "/v1/partner-organizations?status=in-preparation&limit=1"),
+        "ended": _total(client, "/v1/partner-organizations?status=ended&limit=1"),
     }
     for status, count in counts["meetings"].items():
         assert count == _total(client, f"/v1/meetings?status={status}&limit=1"), status

@@ -111,3 +111,40 @@ def test_a_dry_run_with_documents_checks_every_quote(
     assert f"{checked} quotes checked" in capsys.readouterr().out
     assert main(["seed", "--dry-run", "--sources", str(source_documents / "nowhere")]) == 2
     assert "no such directory of source documents" in capsys.readouterr().err
+
+
+def test_a_premise_quote_is_checked_like_a_citation(
+    source_documents: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A derivation's premise that quotes a source document is checked against it: a
+    verbatim one passes, one changed by a word is reported at its path."""
+    from app.models.derivation import PremiseCreate
+    from seed import SEED_DIR
+    from seed.reader import read_dataset
+
+    before = check_sources(source_documents)
+    dataset = read_dataset(SEED_DIR)
+    collection, index, position = next(
+        (name, i, p)
+        for name, records in dataset.records.items()
+        for i, record in enumerate(records)
+        for p, _ in enumerate(getattr(record, "derivations", []))
+    )
+    record = dataset.records[collection][index]
+    derivation = record.derivations[position]
+    cited = next(curate.cited_quotes())
+    altered = curate.altered_by_one_word(cited.quote)
+    premises = [
+        *derivation.premises,
+        PremiseCreate(source_id=cited.source_id, quote=cited.quote),
+        PremiseCreate(source_id=cited.source_id, quote=altered),
+    ]
+    derivations = list(record.derivations)
+    derivations[position] = derivation.model_copy(update={"premises": premises})
+    dataset.records[collection][index] = record.model_copy(update={"derivations": derivations})
+    monkeypatch.setattr("seed.check.read_dataset", lambda _seed_dir: dataset)
+    result = check_sources(source_documents)
+    assert result.checked == before.checked + 2
+    assert len(result.problems) == 1
+    where = f"record {record.id}, derivations.{position}.premises.{len(premises) - 1}:"
+    assert where in result.problems[0] and repr(altered) in result.problems[0]

@@ -68,6 +68,7 @@ def _bad_edits() -> list[tuple[str, str, str, str, str, str]]:
         for o in data.records("observers")
         for i, c in enumerate(o.sources)
         if sum(s.source_id == c.source_id for s in o.sources) == 1
+        and all(p.source_id != c.source_id for d in o.derivations for p in d.premises)
     )
     return [
         (

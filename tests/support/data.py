@@ -148,6 +148,21 @@ def current_claim(conflict: Any) -> Any:
     return next(c for c in conflict.claims if c.current)
 
 
+DATE_FIELDS = frozenset(
+    {
+        *("joined", "joined_attested_from", "since", "attested_from", "until"),
+        *("attested_until", "established", "proposed", "term_start", "term_end"),
+        *("date", "end_date", "added", "expected", "coordinators_since", "coordinators_until"),
+    }
+)
+"""Fields that hold a date: a citation backs one only if its quote states a date or its
+source is dated (tests/test_data_quality.py)."""
+
+
+def dated_sources() -> set[str]:
+    return {s.id for s in dataset().sources if s.date}
+
+
 def seed_documents() -> set[str]:
     """Ids of the source documents (sources with a file the quotes are checked against)."""
     return {s.id for s in dataset().sources if s.file is not None}

@@ -15,7 +15,7 @@ from app.api.v1.collection import NOT_MODIFIED, RESPONSE_HEADERS
 from app.core.errors import NotFound, error_responses
 from app.core.formats import CSV, FORMATS, JSON, NDJSON, Format, render_json
 from app.core.listing import ListLinks, ListMeta
-from app.core.snapshot import Snapshot
+from app.core.snapshot import CollectionData, Item, Snapshot
 from app.services.query import select
 from app.spec import CollectionSpec
 
@@ -67,7 +67,7 @@ def _build(
     everything: dict[str, Any] = {}
     for spec in collections:
         data = current.get(spec)
-        items = select(spec, data, spec.list_params())
+        items = _whole(spec, data)
         everything[spec.name] = [item.data["en"] for item in items]
         files[f"{spec.name}.json"] = (JSON, b"[" + b",".join(i.json["en"] for i in items) + b"]")
         files[f"{spec.name}.ndjson"] = (NDJSON, b"".join(i.json["en"] + b"\n" for i in items))
@@ -78,11 +78,22 @@ def _build(
             {
                 "dataset_version": current.version,
                 "data_as_of": current.data_as_of.isoformat() if current.data_as_of else None,
+                "sources_until": current.sources_until,
                 "collections": everything,
             }
         ),
     )
     return files
+
+
+def _whole(spec: CollectionSpec[Any, Any], data: CollectionData[Any]) -> Sequence[Item[Any]]:
+    """Every record of a collection once: what each id resolves to, so a collection with a
+    history includes its former observers and ended partnerships (which its list shows
+    only when asked for their status)."""
+    if spec.history:
+        return [item for item in data.items if item.primary]
+    items: Sequence[Item[Any]] = select(spec, data, spec.list_params())
+    return items
 
 
 def _store(request: Request) -> ExportStore:
@@ -104,6 +115,8 @@ def _store(request: Request) -> ExportStore:
 async def list_exports(request: Request) -> Response:
     """Every collection as JSON, NDJSON and CSV, and the whole dataset as one JSON file,
     each with the dataset version it was built from and the SHA-256 of its body. A
+    collection's file holds each record once, former statuses included (a former observer,
+    an ended partnership); `dataset.json` gives `data_as_of` and `sources_until` too. A
     partner takes these at version N, then follows `/v1/changes?since=N`.
 
     For a frontend that wants everything at once (an offline copy, a full-text index in
@@ -137,6 +150,7 @@ async def list_exports(request: Request) -> Response:
             offset=0,
             dataset_version=current.version,
             data_as_of=current.data_as_of,
+            sources_until=current.sources_until,
         ),
         links=ListLinks(self=here.url("/v1/exports")),
     )
