@@ -34,6 +34,8 @@ from sqlalchemy import Engine
 from app.core.errors import ServiceUnavailable, Unauthorized
 
 logger = logging.getLogger("app.keys")
+STOP_SECONDS = 5.0
+"""How long shutdown waits for the poller to end."""
 
 PREFIX: Final = "cica_"
 PUBLIC_ID_HEX: Final = 12
@@ -161,20 +163,23 @@ class KeyPoller:
         self._flight = SingleFlight(timeout)
         self._task: asyncio.Task[None] | None = None
         self._failing: str | None = None
+        self._stopping = False
 
     async def start(self) -> None:
         await self.refresh()
         self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
+        """Stop polling; never waits long on a read in flight (it is abandoned)."""
+        self._stopping = True
         self._flight.cancel()
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(self._task, STOP_SECONDS)
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             # Until the first read succeeds, retry sooner than the poll.
             await asyncio.sleep(self.poll_seconds if self.ring.loaded else 0.2)
             await self.refresh()

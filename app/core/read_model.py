@@ -52,7 +52,11 @@ class SingleFlight:
             )
         task = self._task
         try:
-            result: T = await asyncio.wait_for(asyncio.shield(task), self.timeout)
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancel
+            # that lands as the call completes, and a poller cancelled that way polled on
+            # and hung its shutdown (seen in CI).
+            async with asyncio.timeout(self.timeout):
+                result: T = await asyncio.shield(task)
         except TimeoutError:
             raise DatabaseTimeout(f"no answer within {self.timeout:g} s") from None
         return result
@@ -106,6 +110,7 @@ class Maintainer:
         self._work = SingleFlight(max(WORK_TIMEOUT, 3 * timeout))
         self._probe = SingleFlight(timeout)
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     async def start(self) -> None:
         """One attempt now (so a healthy start serves at once), the rest in the background."""
@@ -115,6 +120,7 @@ class Maintainer:
     async def stop(self) -> None:
         """Cancel the poller and any database call in flight, without waiting on a thread
         (a shutdown that waited on one was seen to hang the test suite under load)."""
+        self._stopping = True
         self._work.cancel()
         self._probe.cancel()
         if self._task is not None:
@@ -126,7 +132,7 @@ class Maintainer:
         """Poll every `poll_seconds`; after a failure retry sooner, backing off to 5 s."""
         ok = self.read_model.current is not None
         retry = 0.2
-        while True:
+        while not self._stopping:
             if ok:
                 retry = 0.2
                 await asyncio.sleep(self.poll_seconds)
