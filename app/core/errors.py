@@ -95,6 +95,30 @@ class NotFound(ProblemError):
     status, slug = 404, "not-found"
 
 
+class Conflict(ProblemError):
+    status, slug = 409, "conflict"
+
+
+class PreconditionFailed(ProblemError):
+    status, slug = 412, "precondition-failed"
+
+
+class ContentTooLarge(ProblemError):
+    status, slug = 413, "content-too-large"
+
+
+class UnsupportedMediaType(ProblemError):
+    status, slug = 415, "unsupported-media-type"
+
+
+class UnprocessableContent(ProblemError):
+    status, slug = 422, "validation-error"
+
+
+class PreconditionRequired(ProblemError):
+    status, slug = 428, "precondition-required"
+
+
 class NotAcceptable(ProblemError):
     status, slug = 406, "not-acceptable"
 
@@ -351,13 +375,17 @@ RATE_LIMIT_HEADERS: dict[str, dict[str, Any]] = {
 }
 
 
-def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """`responses=` entries declaring problem+json errors in OpenAPI. (FastAPI also lists
-    the `model` under `application/json`; `app.api.openapi_document` drops that.)"""
+def error_responses(
+    *statuses: int, descriptions: dict[int, str] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """`responses=` entries declaring problem+json errors in OpenAPI (`descriptions` words
+    some of them for the operation). (FastAPI also lists the `model` under
+    `application/json`; `app.api.openapi_document` drops that.)"""
+    words = {**ERROR_DESCRIPTIONS, **(descriptions or {})}
     return {
         status: {
             "model": Problem,
-            "description": ERROR_DESCRIPTIONS.get(status, HTTPStatus(status).phrase),
+            "description": words.get(status, HTTPStatus(status).phrase),
             "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
             **({"headers": {"Retry-After": RETRY_AFTER}} if status == 503 else {}),
             **({"headers": RATE_LIMIT_HEADERS} if status == 429 else {}),
