@@ -126,6 +126,7 @@ class _Writes:
         storage = spec.storage
         assert storage is not None
         self.schema: type[BaseModel] = storage.schema
+        self.file = storage.file
         self.id_pattern = re.compile(spec.docs.id_pattern)
 
     async def post(self, request: Request, writer: WriteKey) -> Response:
@@ -266,7 +267,7 @@ class _Writes:
         except step_errors.PreconditionFailed:
             raise PreconditionFailed(_STALE) from None
         except step_errors.ChangesetError as exc:
-            raise _problem(exc) from None
+            raise _problem(exc, self.file, operation) from None
         return int(applied.version)
 
     async def _served(
@@ -302,13 +303,18 @@ def _limit(request: Request) -> int:
     return int(request.app.state.settings.write_max_bytes)
 
 
-def _problem(error: step_errors.ChangesetError) -> Exception:
-    """A write step's refusal as the problem a client can act on."""
+def _problem(error: step_errors.ChangesetError, file: str, operation: Operation) -> Exception:
+    """A write step's refusal as the problem a client can act on: 409 when the write would
+    break another record (one that refers to this one), 422 when the record itself is
+    wrong."""
     if error.kind == "exists":
         return Conflict(f"A record with this id exists already ({error.message}).")
     if error.kind == "missing":
         return NotFound("No such record.")
     if error.kind == "database":
         return ServiceUnavailable("The database is busy; try again shortly.")
+    own = error.record is None or error.record.split(".", 1)[0] == operation.record_id
+    if error.file != file or not own or operation.action == "delete":
+        return Conflict(f"Another record rests on this one: {error}")
     field = "body" + (f".{error.field}" if error.field else "")
     return UnprocessableContent(str(error), errors=[FieldError(field=field, message=error.message)])
