@@ -10,10 +10,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
+from app.core.config import Settings
+from app.main import create_app
 from app.models import Change, DatasetVersion, RecordState
 from app.registry import COLLECTIONS
 from tests.conftest import SOURCES_DIR
-from tests.support.apps import app_on
 
 STORED = [spec for spec in COLLECTIONS if spec.storage is not None]
 MERGE_PATCH = {"Content-Type": "application/merge-patch+json"}
@@ -23,7 +24,11 @@ def writing_app(engine: Engine, **settings: Any) -> FastAPI:
     """An app on `engine` that checks quotes when the documents are here."""
     if SOURCES_DIR.is_dir():
         settings.setdefault("sources_dir", SOURCES_DIR)
-    return app_on(engine, **settings)
+    settings.setdefault("version_poll_seconds", 3600)  # nothing else writes, unless a test says
+    return create_app(
+        Settings(database_url=str(engine.url), public_url="http://api.test", **settings),
+        engine=engine,
+    )
 
 
 def etag(client: TestClient, path: str) -> str:
