@@ -396,3 +396,40 @@ def test_fields_that_no_data_file_writes_are_refused(
         response = patch(client, path, {name: "x"}, auth=writer, if_match=etag(client, path))
         body = assert_problem(response, 422)
         assert body["errors"][0]["field"] == f"body.{name}"
+
+
+def test_cors_on_writes_only_for_the_origins_allowed(engine: Engine) -> None:
+    """Reads answer any origin; a write's preflight and response carry CORS headers only
+    for an origin `CICA_WRITE_ORIGINS` names (none by default)."""
+    allowed, other = "https://admin.example.org", "https://elsewhere.example"
+    for origins, origin, permitted in (
+        ("", allowed, False),
+        (allowed, allowed, True),
+        (allowed, other, False),
+    ):
+        app = writing_app(engine, write_origins=origins)
+        client = TestClient(app, base_url="http://api.test")  # the edge answers: no lifespan
+        preflight = client.options(
+            "/v1/members/KZ",
+            headers={
+                "Origin": origin,
+                "Access-Control-Request-Method": "PATCH",
+                "Access-Control-Request-Headers": "authorization, if-match, content-type",
+            },
+        )
+        assert preflight.status_code == 204
+        assert preflight.headers.get("access-control-allow-origin") == (
+            origin if permitted else None
+        )
+        if permitted:
+            assert "PATCH" in preflight.headers["access-control-allow-methods"]
+        response = client.delete("/v1/members/KZ", headers={"Origin": origin})
+        assert_problem(response, 401)
+        assert response.headers.get("access-control-allow-origin") == (
+            origin if permitted else None
+        )
+        assert "Origin" in response.headers["vary"]
+        read_preflight = client.options(
+            "/v1/members", headers={"Origin": other, "Access-Control-Request-Method": "GET"}
+        )
+        assert read_preflight.headers["access-control-allow-origin"] == "*"

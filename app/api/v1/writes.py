@@ -308,7 +308,9 @@ def _problem(error: step_errors.ChangesetError, file: str, operation: Operation)
     break another record (one that refers to this one), 422 when the record itself is
     wrong."""
     if error.kind == "exists":
-        return Conflict(f"A record with this id exists already ({error.message}).")
+        return Conflict(
+            f"A record with id '{operation.record_id}' exists already: correct it with PATCH."
+        )
     if error.kind == "missing":
         return NotFound("No such record.")
     if error.kind == "database":
