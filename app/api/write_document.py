@@ -42,7 +42,11 @@ IF_MATCH: Final = {
     "description": "The `ETag` of the record's JSON detail (`GET` it first; any language, "
     "with or without `fields=`): the write is refused with 412 if the record changed since. "
     "An edit of another record never makes it stale. Without it: 428.",
-    "schema": {"type": "string", "examples": ['"3f9a0c2b71de-8c1d2e3f4a5b6c7d"']},
+    "schema": {
+        "type": "string",
+        "minLength": 1,
+        "examples": ['"3f9a0c2b71de-8c1d2e3f4a5b6c7d"'],
+    },
 }
 WRITE_ERRORS: Final = {
     400: "Bad Request: a query parameter other than `summary`, or `summary` repeated, or a "

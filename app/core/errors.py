@@ -280,7 +280,28 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         detail = f"No route matches {request.url.path}."
     elif status == 405:
         detail = f"{request.method} is not allowed on {request.url.path}."
+        return problem_response(request, 405, detail, headers={"Allow": _allowed(request)})
     return problem_response(request, status, detail, headers=getattr(exc, "headers", None))
+
+
+def _allowed(request: Request) -> str:
+    """Every method some route of the path takes (a collection's reads and its writes are
+    separate routes; Starlette's `Allow` names only the first route's)."""
+    methods: list[str] = []
+
+    def walk(routes: Any) -> None:
+        for route in routes:
+            included = getattr(route, "original_router", None)  # an included router
+            if included is not None:
+                walk(included.routes)
+                continue
+            match, _ = route.matches(request.scope)
+            if match is not Match.NONE:
+                methods.extend(m for m in getattr(route, "methods", None) or () if m not in methods)
+
+    walk(request.app.router.routes)
+    order = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
+    return ", ".join(sorted(methods, key=lambda m: order.index(m) if m in order else 99))
 
 
 def slash_redirect(request: Request) -> Response | None:

@@ -148,6 +148,9 @@ class _Writes:
     async def patch(self, request: Request, writer: WriteKey) -> Response:
         summary = read_summary(request)
         record_id = await self._record_id(request)
+        # The request is read whole before its precondition is evaluated (RFC 9110 13.2.1:
+        # a request that would fail anyway gets that failure, not a 412).
+        patch = await read_json(request, MERGE_PATCH, _limit(request))
         tags = if_match(request)
         base = await anyio.to_thread.run_sync(
             stored_value, request.app.state.engine, self.spec.name, record_id
@@ -161,7 +164,6 @@ class _Writes:
             )
         if not matches(tags, base):
             raise PreconditionFailed(_STALE)
-        patch = await read_json(request, MERGE_PATCH, _limit(request))
         merged = merge_patch(base, patch)
         if merged.get("id") != base.get("id"):
             raise UnprocessableContent(
