@@ -8,7 +8,6 @@ create schema), so the document is written here from the registry rather than in
 by FastAPI from handler signatures.
 """
 
-import datetime as dt
 import functools
 from collections.abc import Sequence
 from typing import Any, Final
@@ -67,6 +66,9 @@ WRITE_ERRORS: Final = {
     503: "Service Unavailable: the database is busy (a seed run holds the writers' lock); "
     "retry after `Retry-After` seconds.",
 }
+REVIEWED_EXAMPLE: Final = "2026-12-06"
+"""The PATCH example's `reviewed`: the day a maintainer checked the record (fixed, so the
+document does not change by the day)."""
 RECORD_HEADERS: Final = {
     "ETag": {
         "description": "The ETag of the record's JSON detail now: send it in the next `If-Match`.",
@@ -126,7 +128,7 @@ def _document(
         "headers": RECORD_HEADERS,
         "content": {JSON_MEDIA_TYPE: {"schema": public}},
     }
-    patch_example = {"reviewed": dt.date.today().isoformat()}
+    patch_example = {"reviewed": REVIEWED_EXAMPLE}
     patch = paths.get(item, {}).get("patch")
     if patch is not None:
         patch.update(
@@ -292,7 +294,7 @@ its data file holds it (`{schema}`): members given replace, `null` removes. Need
 `write` key, `summary=` and `If-Match` (the record's `ETag`). Every field the patch
 changes must be supported by a citation in the resulting record's `sources`; add the
 citation in the same patch (`sources` is replaced whole, so send the list with it). The
-example moves `reviewed` to today, which needs no citation."""
+example sets `reviewed`, the day the record was last checked, which needs no citation."""
 _DELETE = """Remove a record of `{name}`. Needs a `write` key, `summary=` and `If-Match`
 (the record's `ETag`). A record another one rests on (a reference, a derivation's premise)
 is refused with 409."""
