@@ -95,6 +95,7 @@ def test_writes_honour_the_document(tmp_path: Path, monkeypatch: pytest.MonkeyPa
             capture_output=True,
             text=True,
             timeout=300,
+            cwd=tmp_path,  # its cache (.schemathesis/) stays out of the checkout
             env={**os.environ, "NO_COLOR": "1"},
         )
     summary = run.stdout[-6000:]
