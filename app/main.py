@@ -17,6 +17,7 @@ from app.api.representation import Site
 from app.api.v1 import build_router
 from app.api.v1.exports import ExportStore
 from app.api.v1.search import search_route
+from app.api.write_document import document_writes
 from app.core.api_keys import KeyPoller, KeyRing
 from app.core.cache import CachingMiddleware, ResponseCache
 from app.core.caller import CallerMiddleware
@@ -203,6 +204,11 @@ def create_app(
         routes=RouteTemplates(lambda: app.router.routes),
         metrics=request_metrics,
         access_log=access_log,
+        write_origins=frozenset(
+            origin.strip().rstrip("/").encode("latin-1")
+            for origin in settings.write_origins.split(",")
+            if origin.strip()
+        ),
     )
     return app
 
@@ -228,7 +234,9 @@ class CicaApp(FastAPI):
 
     def openapi(self) -> dict[str, Any]:
         if self.openapi_schema is None:
-            self.openapi_schema = finish(super().openapi())
+            self.openapi_schema = finish(
+                document_writes(super().openapi(), getattr(self.state, "collections", ()))
+            )
         return self.openapi_schema
 
     async def fastapi_call(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -13,6 +13,11 @@ produces is reported, and the command fails: the document would promise somethin
 never does. `tests/test_openapi.py`
 calls `collect` again and compares.
 
+A write operation (`POST`, `PATCH`, `DELETE`) gets its errors' examples the same way, with
+keys made for the purpose; never its success, which would change the dataset the other
+examples are answers of (a request that could succeed is never sent: each is refused
+before the write step).
+
 Values that change with every seeding (`VOLATILE`: timestamps, checksums, request ids)
 keep their committed example wherever the answer they belong to is otherwise the same
 (`keep_unchanged`), so regenerating after a one-record fix rewrites only what that fix
@@ -68,6 +73,11 @@ record needs review once a date has passed): compared by presence only."""
 
 
 Attempt = tuple[TestClient, str, dict[str, str], dict[str, str]]
+WriteAttempt = tuple[TestClient, str, dict[str, str], dict[str, str], bytes]
+"""A write's request: the client, URL, query, headers and body."""
+WRITE_METHODS = ("post", "patch", "delete")
+EXAMPLE_KEYS = {"write": "example-writer", "partner": "example-partner"}
+"""Keys made in the examples' database, by scope: their names show in 403 answers."""
 
 
 def _request(operation: dict[str, Any], path: str) -> tuple[str, dict[str, str]]:
@@ -133,6 +143,46 @@ def _attempts(
     }
 
 
+def _write_attempts(
+    method: str, operation: dict[str, Any], template: str, clients: dict[str, TestClient]
+) -> dict[str, list[WriteAttempt]]:
+    """For each error status of a write, a request that meets it before anything is
+    written (see the module's docstring)."""
+    client = clients["seeded"]
+    keys: dict[str, str] = client.app.state.example_keys  # type: ignore[attr-defined]
+    path, missing, query = template, template, {"summary": "an example"}
+    for parameter in operation.get("parameters", []):
+        if parameter["in"] == "path":
+            example = str(parameter["schema"]["examples"][0])
+            path = template.replace("{" + parameter["name"] + "}", example)
+            missing = _missing(operation, template)[0]
+    content: dict[str, Any] = operation.get("requestBody", {}).get("content", {})
+    media_type, media = next(iter(content.items()), ("application/json", dict[str, Any]()))
+    body = json.dumps(media.get("example", {})).encode()
+    writer = {"authorization": f"Bearer {keys['write']}", "content-type": media_type}
+    partner = {**writer, "authorization": f"Bearer {keys['partner']}"}
+    guarded = method != "post"
+    anything = {**writer, "if-match": "*"} if guarded else writer
+    stale = {**writer, "if-match": '"stale-0000"'}
+    huge = b'{"x": "' + b"a" * (1 << 20) + b'"}'
+    attempts: dict[str, list[WriteAttempt]] = {
+        "400": [(client, path, {**query, "colour": "blue"}, anything, body)],
+        "401": [(client, path, query, {"content-type": media_type}, body)],
+        "403": [(client, path, query, partner, body)],
+        "413": [(client, path, query, anything, huge)],
+        "415": [(client, path, query, {**anything, "content-type": "text/plain"}, body)],
+        "422": [(client, path, {}, anything, body)],
+        "429": [(clients["limited"], path, query, {"content-type": media_type}, body)],
+    }
+    if method == "post":
+        attempts["409"] = [(client, path, query, writer, body)]  # the example exists
+    if guarded:
+        attempts["404"] = [(client, missing, query, anything, body)]
+        attempts["412"] = [(client, path, query, stale, body)]
+        attempts["428"] = [(client, path, query, writer, body)]
+    return attempts
+
+
 def _body(response: Any) -> tuple[str, Any]:
     media_type = str(response.headers["content-type"]).split(";")[0]
     return media_type, response.json() if "json" in media_type else response.text
@@ -149,7 +199,12 @@ def collect(clients: dict[str, TestClient]) -> tuple[Examples, list[str]]:
     found: Examples = {}
     missing: list[str] = []
     for template, item in document["paths"].items():
-        for operation in item.values():
+        for method, operation in item.items():
+            if method in WRITE_METHODS:
+                found[operation["operationId"]] = _write_examples(
+                    method, operation, template, clients
+                )
+                continue
             attempts = _attempts(operation, template, clients)
             answers: dict[str, dict[str, Any]] = {}
             for status in operation["responses"]:
@@ -167,6 +222,23 @@ def collect(clients: dict[str, TestClient]) -> tuple[Examples, list[str]]:
                         missing.append(f"{operation['operationId']} {status}")
             found[operation["operationId"]] = answers
     return found, missing
+
+
+def _write_examples(
+    method: str, operation: dict[str, Any], template: str, clients: dict[str, TestClient]
+) -> dict[str, dict[str, Any]]:
+    answers: dict[str, dict[str, Any]] = {}
+    attempts = _write_attempts(method, operation, template, clients)
+    for status in operation["responses"]:
+        for http, url, params, headers, body in attempts.get(status, []):
+            response = http.request(
+                method.upper(), url, params=params, headers=headers, content=body
+            )
+            if str(response.status_code) == status:
+                media_type, answer = _body(response)
+                answers[status] = {media_type: answer}
+                break
+    return answers
 
 
 def normalized(value: Any) -> Any:
@@ -204,7 +276,9 @@ def example_clients(settings: Settings) -> Iterator[dict[str, TestClient]]:
     loaded yet, and of one whose snapshot fails."""
     engine = build_engine(settings)
     try:
+        keys = _example_keys(engine)
         with TestClient(create_app(settings, engine=engine)) as seeded:
+            seeded.app.state.example_keys = keys  # type: ignore[attr-defined]
             unloaded = create_app(settings, engine=engine)
             unloaded.state.maintainer = None  # started, still loading: no lifespan run
             broken = create_app(settings, engine=engine)
@@ -217,6 +291,25 @@ def example_clients(settings: Settings) -> Iterator[dict[str, TestClient]]:
             }
     finally:
         engine.dispose()
+
+
+def _example_keys(engine: Engine) -> dict[str, str]:
+    """A `write` and a `partner` key of fixed names, made afresh (their names are in the
+    examples; an earlier run's keys of those names are removed first)."""
+    from sqlalchemy import delete
+    from sqlmodel import Session, col
+
+    from app.models import ApiKey
+    from app.models.base import utc_now
+    from app.services.api_keys import create_key
+
+    with Session(engine) as session:
+        session.execute(delete(ApiKey).where(col(ApiKey.name).in_(EXAMPLE_KEYS.values())))
+        session.commit()
+    return {
+        scope: create_key(engine, name=name, scope=scope, expires_at=None, now=utc_now()).key
+        for scope, name in EXAMPLE_KEYS.items()
+    }
 
 
 def _over_quota(settings: Settings, engine: Engine) -> FastAPI:

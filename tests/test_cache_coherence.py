@@ -1,4 +1,6 @@
-"""Two server processes on one database honour a version change within one second."""
+"""Two server processes on one database honour a version change within one second: a list
+(whose ETag follows the dataset version) gets a new ETag, a record the change did not touch
+keeps its own (a detail's ETag follows the bytes it serves)."""
 
 import time
 
@@ -11,7 +13,8 @@ from app.core.db import build_engine
 from scripts.load_test import running_server
 from tests.conftest import DatabaseFactory
 
-URL = "/v1/members/KZ"
+URL = "/v1/members"
+DETAIL = "/v1/members/KZ"
 
 
 def test_two_processes_agree_within_one_second(
@@ -28,6 +31,8 @@ def test_two_processes_agree_within_one_second(
             etags[base] = response.headers["etag"]
             version = int(response.headers["x-dataset-version"])
         assert etags[first] == etags[second], "replicas give one representation one ETag"
+        detail = httpx.get(first + DETAIL).headers["etag"]
+        assert httpx.get(second + DETAIL).headers["etag"] == detail
 
         engine = build_engine(Settings(database_url=database_url))
         with engine.begin() as connection:
@@ -43,6 +48,7 @@ def test_two_processes_agree_within_one_second(
                 if int(response.headers["x-dataset-version"]) == version + 1:
                     seen_after[base] = time.monotonic() - changed_at
                     assert response.headers["etag"] != etags[base]
+                    assert httpx.get(base + DETAIL).headers["etag"] == detail
                     pending.discard(base)
             time.sleep(0.02)
     assert not pending, "a process never saw the new version"

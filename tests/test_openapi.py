@@ -159,7 +159,10 @@ def test_every_response_has_an_example(spec: dict[str, Any]) -> None:
     them (their examples are compared with live answers below)."""
     for _, operation in _operations(spec):
         name = operation["operationId"]
-        for status in ("200", *CLIENT_ERRORS):
+        # A write's success is not shown: making it would change the dataset the other
+        # examples are answers of (scripts/openapi_examples.py).
+        write = name.startswith(("create", "update", "delete"))
+        for status in (*(() if write else ("200",)), *CLIENT_ERRORS):
             content = operation["responses"].get(status, {}).get("content", {})
             json_media = [media for media_type, media in content.items() if "json" in media_type]
             if not json_media or (name, status) == ("getExport", "200"):

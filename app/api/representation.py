@@ -2,13 +2,16 @@
 fieldsets, languages, links from the configured public URL, and the validators.
 
 Every absolute URL comes from `CICA_PUBLIC_URL`; nothing a client sends in a header shapes a
-body. A representation's strong ETag is derived from the snapshot it was built from and its
-canonical request (path, validated parameters in a canonical order, negotiated format and
-language), so it is the same on every replica and costs nothing to compute.
+body. A list's strong ETag is derived from the snapshot it was built from and its canonical
+request (path, validated parameters in a canonical order, negotiated format and language),
+so it is the same on every replica and costs nothing to compute. A record's detail ETag
+follows the bytes it serves instead (`detail_etag`): an edit of another record that changes
+nothing it shows keeps it, so a client's 304 and a maintainer's `If-Match` stay valid.
 """
 
+import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import quote_plus
@@ -144,13 +147,18 @@ def respond(
     language: str | None,
     body: bytes,
     headers: Mapping[str, str] | None = None,
+    etag: Callable[[str], str] | None = None,
 ) -> Response:
-    """A cacheable representation with its validators and caching headers."""
-    canonical = f"{path}?{query_text(query)}|{fmt.name}|{language or ''}"
+    """A cacheable representation with its validators and caching headers; `etag` makes
+    the ETag from the canonical request (default: the snapshot's tag and the request's)."""
+    canonical = canonical_request(path, query, fmt, language)
     request.scope.setdefault("state", {})[CANONICAL_KEY] = canonical
-    key = fingerprint(site(request).build, canonical)
+    if etag is None:
+        tag = f'"{current.tag}-{fingerprint(site(request).build, canonical)}"'
+    else:
+        tag = etag(canonical)
     raw = [
-        (b"etag", f'"{current.tag}-{key}"'.encode()),
+        (b"etag", tag.encode()),
         (b"last-modified", current.last_modified_raw),
         (b"cache-control", CACHE_CONTROL_RAW),
         (b"vary", VARY_RAW),
@@ -163,6 +171,40 @@ def respond(
     raw.append((b"content-length", str(len(body)).encode()))
     raw.append((b"content-type", _CONTENT_TYPES[fmt.name]))
     return RawResponse(body, raw)
+
+
+def canonical_request(path: str, query: Query, fmt: Format, language: str | None) -> str:
+    return f"{path}?{query_text(query)}|{fmt.name}|{language or ''}"
+
+
+def detail_etag(
+    request: Request, current: Snapshot, collection: str, record: "View", body: bytes
+) -> Callable[[str], str]:
+    """The ETag of a record's detail: `"<value tag>-<digest>"`. The value tag digests the
+    record as stored (`Snapshot.record_tags`): `If-Match` on a write is checked against it,
+    under the writers' lock. The digest covers the canonical request and the bytes served
+    (what the detail shows of other records included), computed once per record and
+    language while its snapshot lives."""
+    item = record.item
+    if item is not None and body is record.json:
+        key = ("digest", record.language)
+        digest: str | None = item.memo.get(key)
+        if digest is None:
+            digest = item.memo[key] = body_digest(body)
+    else:
+        digest = body_digest(body)
+    record_id = item.id if item is not None else str(record.data.get("id"))
+    own = current.record_tags.get((collection, record_id), "0")
+    build = site(request).build
+
+    def etag(canonical: str) -> str:
+        return f'"{own}-{fingerprint(build, canonical, digest)}"'
+
+    return etag
+
+
+def body_digest(body: bytes) -> str:
+    return hashlib.blake2b(body, digest_size=8).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,7 +342,9 @@ def object_response(
     params: ObjectParams,
     record: View,
     language: str,
+    collection: str,
 ) -> Response:
+    """A record's detail, with its own ETag (`detail_etag`)."""
     fields = selected_fields(params.fields)
     body = (
         record.json
@@ -315,4 +359,5 @@ def object_response(
         fmt=JSON,
         language=language,
         body=body,
+        etag=detail_etag(request, current, collection, record, body),
     )

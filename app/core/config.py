@@ -43,6 +43,17 @@ class Settings(BaseSettings):
         "uvicorn trusts for the client address (logs, rate limits) and scheme; empty trusts "
         "none.",
     )
+    write_origins: str = Field(
+        default="",
+        description="Comma-separated origins (`https://admin.example.org`) whose web pages may "
+        "call the write routes (POST, PATCH, DELETE) with CORS; empty allows none. Reads are "
+        "open to every origin whatever this says.",
+    )
+    write_max_bytes: int = Field(
+        default=256 * 1024,
+        ge=1024,
+        description="Largest request body a write accepts, in bytes (413 past it).",
+    )
     max_connections: int = Field(
         default=1000,
         ge=2,

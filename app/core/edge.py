@@ -9,8 +9,10 @@ as one (a repeated `Host`, `Origin`, `X-Request-ID`, ...) or that carries more t
 Every response, cache hits and 500s included, carries the request's id (the client's own
 `X-Request-ID` when it is short and plain, else a new one) and the same CORS headers: the
 API is public and read by browsers from any origin without credentials, so the headers
-never depend on `Origin` and no `Vary: Origin` is needed. Preflight requests are answered
-here. `/metrics` (when an operator serves it on this port) gets no CORS headers: no web
+never depend on `Origin` and no `Vary: Origin` is needed. Writes (`POST`, `PATCH`,
+`DELETE`) are the exception: their responses, and the preflights that ask for them, carry
+CORS headers only for the origins `CICA_WRITE_ORIGINS` names (none by default), with
+`Vary: Origin`. Preflight requests are answered here. `/metrics` (when an operator serves it on this port) gets no CORS headers: no web
 page may read it. Written by hand because the general-purpose middlewares (asgi-correlation-id,
 Starlette's CORSMiddleware) cost more per request than a cache hit itself; see docs/performance.md.
 
@@ -47,6 +49,8 @@ EXPOSED_HEADERS: Final = (
     "Content-Language",
 )
 ALLOWED_METHODS: Final = "GET, HEAD, OPTIONS"
+WRITE_METHODS: Final = frozenset({"POST", "PATCH", "DELETE"})
+WRITE_ALLOWED_METHODS: Final = b"GET, HEAD, OPTIONS, POST, PATCH, DELETE"
 CORS_HEADERS: Final = (
     (b"access-control-allow-origin", b"*"),
     (b"access-control-expose-headers", ", ".join(EXPOSED_HEADERS).encode()),
@@ -81,8 +85,10 @@ class EdgeMiddleware:
         routes: RouteTemplates | None = None,
         metrics: RequestMetrics | None = None,
         access_log: AccessLog | None = None,
+        write_origins: frozenset[bytes] = frozenset(),
     ) -> None:
         self.app, self.routes, self.metrics, self.access_log = app, routes, metrics, access_log
+        self.write_origins = write_origins
         self.observed = routes is not None and (metrics is not None or access_log is not None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -99,6 +105,13 @@ class EdgeMiddleware:
         state["request_id"] = request_id.decode()
         cors = scope["path"] != METRICS_PATH
         extra = (*(EDGE_HEADERS if cors else SECURITY_HEADERS), (REQUEST_ID, request_id))
+        writing = scope["method"] in WRITE_METHODS or (
+            scope["method"] == "OPTIONS"
+            and headers.cors_method is not None
+            and headers.cors_method.decode("latin-1").upper() in WRITE_METHODS
+        )
+        if writing:
+            extra = self._write_headers(headers.origin, request_id)
         problem = headers.problem or _query_problem(scope["query_string"])
         if problem is not None:
             await _send_bad_request(send, scope, problem, extra)
@@ -113,7 +126,10 @@ class EdgeMiddleware:
         ):
             allowed = [
                 *extra,
-                (b"access-control-allow-methods", ALLOWED_METHODS.encode()),
+                (
+                    b"access-control-allow-methods",
+                    WRITE_ALLOWED_METHODS if writing else ALLOWED_METHODS.encode(),
+                ),
                 (b"access-control-max-age", PREFLIGHT_MAX_AGE),
                 (b"content-length", b"0"),
             ]
@@ -139,6 +155,19 @@ class EdgeMiddleware:
         finally:
             if self.observed:
                 self._observe(scope, status, perf_counter() - started)
+
+    def _write_headers(
+        self, origin: bytes | None, request_id: bytes
+    ) -> tuple[tuple[bytes, bytes], ...]:
+        """A write's edge headers: CORS only for an origin the operator allows."""
+        own = ((b"vary", b"Origin"), *SECURITY_HEADERS, (REQUEST_ID, request_id))
+        if origin is None or origin not in self.write_origins:
+            return own
+        return (
+            (b"access-control-allow-origin", origin),
+            (b"access-control-expose-headers", CORS_HEADERS[1][1]),
+            *own,
+        )
 
     def _observe(self, scope: Scope, status: int, seconds: float) -> None:
         """One count and one log line per response, labelled with the route template."""

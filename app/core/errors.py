@@ -95,6 +95,30 @@ class NotFound(ProblemError):
     status, slug = 404, "not-found"
 
 
+class Conflict(ProblemError):
+    status, slug = 409, "conflict"
+
+
+class PreconditionFailed(ProblemError):
+    status, slug = 412, "precondition-failed"
+
+
+class ContentTooLarge(ProblemError):
+    status, slug = 413, "content-too-large"
+
+
+class UnsupportedMediaType(ProblemError):
+    status, slug = 415, "unsupported-media-type"
+
+
+class UnprocessableContent(ProblemError):
+    status, slug = 422, "validation-error"
+
+
+class PreconditionRequired(ProblemError):
+    status, slug = 428, "precondition-required"
+
+
 class NotAcceptable(ProblemError):
     status, slug = 406, "not-acceptable"
 
@@ -256,7 +280,28 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         detail = f"No route matches {request.url.path}."
     elif status == 405:
         detail = f"{request.method} is not allowed on {request.url.path}."
+        return problem_response(request, 405, detail, headers={"Allow": _allowed(request)})
     return problem_response(request, status, detail, headers=getattr(exc, "headers", None))
+
+
+def _allowed(request: Request) -> str:
+    """Every method some route of the path takes (a collection's reads and its writes are
+    separate routes; Starlette's `Allow` names only the first route's)."""
+    methods: list[str] = []
+
+    def walk(routes: Any) -> None:
+        for route in routes:
+            included = getattr(route, "original_router", None)  # an included router
+            if included is not None:
+                walk(included.routes)
+                continue
+            match, _ = route.matches(request.scope)
+            if match is not Match.NONE:
+                methods.extend(m for m in getattr(route, "methods", None) or () if m not in methods)
+
+    walk(request.app.router.routes)
+    order = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
+    return ", ".join(sorted(methods, key=lambda m: order.index(m) if m in order else 99))
 
 
 def slash_redirect(request: Request) -> Response | None:
@@ -351,13 +396,17 @@ RATE_LIMIT_HEADERS: dict[str, dict[str, Any]] = {
 }
 
 
-def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """`responses=` entries declaring problem+json errors in OpenAPI. (FastAPI also lists
-    the `model` under `application/json`; `app.api.openapi_document` drops that.)"""
+def error_responses(
+    *statuses: int, descriptions: dict[int, str] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """`responses=` entries declaring problem+json errors in OpenAPI (`descriptions` words
+    some of them for the operation). (FastAPI also lists the `model` under
+    `application/json`; `app.api.openapi_document` drops that.)"""
+    words = {**ERROR_DESCRIPTIONS, **(descriptions or {})}
     return {
         status: {
             "model": Problem,
-            "description": ERROR_DESCRIPTIONS.get(status, HTTPStatus(status).phrase),
+            "description": words.get(status, HTTPStatus(status).phrase),
             "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
             **({"headers": {"Retry-After": RETRY_AFTER}} if status == 503 else {}),
             **({"headers": RATE_LIMIT_HEADERS} if status == 429 else {}),

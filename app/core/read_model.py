@@ -111,6 +111,7 @@ class Maintainer:
         self._probe = SingleFlight(timeout)
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._refreshing = asyncio.Lock()
 
     async def start(self) -> None:
         """One attempt now (so a healthy start serves at once), the rest in the background."""
@@ -161,7 +162,12 @@ class Maintainer:
         prepare_database(self.engine, (lambda: seed(self.engine)) if seed else None)
 
     async def refresh(self) -> bool:
-        """Build and swap in a new snapshot if the version or the day changed."""
+        """Build and swap in a new snapshot if the version or the day changed (one refresh
+        at a time: the poller's and the writes' `catch_up` take turns)."""
+        async with self._refreshing:
+            return await self._refresh()
+
+    async def _refresh(self) -> bool:
         current = self.read_model.current
         version = await self._work.run(lambda: read_version_of(self.engine))
         if current is not None and current.version == version and current.day == self.today():
@@ -181,6 +187,30 @@ class Maintainer:
             snapshot.records,
             snapshot.build_seconds * 1000,
         )
+        return True
+
+    async def catch_up(self, version: int, *, timeout: float) -> bool:
+        """Serve dataset `version` (or a later one) now: a write awaits this after its commit.
+
+        Writes in a burst share rebuilds: the build in flight is joined (`SingleFlight`), and
+        the next one reads every version committed before it starts, so N writes cost at
+        most a few builds, never N. Reads are served from the current snapshot meanwhile.
+        False when `timeout` passes first (the poller still brings the version in)."""
+
+        def reached() -> bool:
+            current = self.read_model.current
+            return current is not None and current.version >= version
+
+        async def reach() -> None:
+            while not reached():
+                async with self._refreshing:
+                    if not reached():  # a build that ran while this waited may hold it
+                        await self._refresh()
+
+        try:
+            await asyncio.wait_for(reach(), timeout)
+        except Exception:  # the database is away, or too slow: the poller catches up later
+            return reached()
         return True
 
     async def probe(self) -> str | None:

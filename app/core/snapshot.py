@@ -255,6 +255,9 @@ class Snapshot:
     """The latest day any record was checked against its sources (`reviewed`)."""
     sources_until: str | None = None
     """The date of the newest source in the dataset (the newest evidence)."""
+    record_tags: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    """(collection, id) -> `value_tag` of the record as stored: the first part of its
+    detail's ETag, which `If-Match` on a write is checked against (`app.writes.preconditions`)."""
     last_modified_http: str = field(init=False)
     last_modified_raw: bytes = field(init=False)
     version_raw: bytes = field(init=False)
@@ -364,6 +367,7 @@ def build_snapshot(
             session.info[REVIEW_AFTER_MONTHS] = review_after_months
         version, modified = read_version(session)
         raw = {spec.name: spec.build(session, day) for spec in specs}
+        tags = read_record_tags(session)
     collections = {spec.name: collection_data(raw[spec.name], spec.public_model) for spec in specs}
     searchable = [(spec.name, collections[spec.name]) for spec in specs if spec.searchable]
     return Snapshot(
@@ -375,7 +379,30 @@ def build_snapshot(
         build_seconds=time.perf_counter() - started,
         data_as_of=_latest_review(raw.values()),
         sources_until=_newest_source(raw.get("sources", ())),
+        record_tags=tags,
     )
+
+
+def value_tag(value: Mapping[str, Any] | None) -> str:
+    """A short digest of a record's stored value (its create schema's JSON): what a
+    precondition on a write compares, under the writers' lock, with the `If-Match` sent."""
+    if value is None:
+        return "0"
+    encoded = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    return hashlib.blake2b(encoded, digest_size=6).hexdigest()
+
+
+def read_record_tags(session: Session) -> dict[tuple[str, str], str]:
+    """Every stored record's `value_tag`, in the snapshot's transaction."""
+    from sqlalchemy import select
+    from sqlmodel import col
+
+    from app.models import RecordState
+
+    rows = session.execute(
+        select(col(RecordState.collection), col(RecordState.record_id), col(RecordState.value))
+    )
+    return {(collection, record_id): value_tag(value) for collection, record_id, value in rows}
 
 
 def _latest_review(built: Iterable[Sequence[Built[Any]]]) -> dt.date | None:

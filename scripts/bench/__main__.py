@@ -34,6 +34,7 @@ from scripts.bench.report import (
 from scripts.bench.rounds import run_rounds
 from scripts.bench.scenarios import CACHE_OFF, CACHE_ON, SCENARIOS
 from scripts.bench.servers import MULTI_CPU, PRIORITY, app_server
+from scripts.bench.writes import measure_writes
 
 
 def main() -> int:
@@ -147,6 +148,10 @@ def main() -> int:
         except Exception as exc:  # report it with the rest, do not lose the table
             memory = f"memory test failed: {type(exc).__name__}: {exc}"
         fresh.stop()
+        try:  # writes change the database: measured last
+            lines += measure_writes(url).lines()
+        except Exception as exc:
+            lines.append(f"write benchmark failed: {type(exc).__name__}: {exc}")
 
     print_table(results, generator)
     print()

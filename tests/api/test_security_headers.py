@@ -36,7 +36,8 @@ def test_the_edge_sends_what_this_test_expects() -> None:
         ("GET", "/v1/members", {}, 200),  # again: a response cache hit
         ("GET", "/v1/members/XX", {}, 404),
         ("GET", "/v1/members?limit=0", {}, 422),
-        ("POST", "/v1/members", {}, 405),
+        ("POST", "/v1/search", {}, 405),
+        ("POST", "/v1/members", {}, 401),  # a write, without a key
         ("HEAD", "/v1/members/KZ", {}, 200),
         ("GET", "/v1/members/KZ", {"If-None-Match": "*"}, 304),
         (

@@ -260,6 +260,7 @@ def _add_single_route(
             params=params,
             record=view(items[0], language),
             language=language,
+            collection=spec.name,
         )
 
     async def below(request: Request) -> Response:
@@ -332,6 +333,7 @@ def _get_route(spec: CollectionSpec[Any, Any], path: str) -> Handler:
             params=params,
             record=view(item, language),
             language=language,
+            collection=spec.name,
         )
 
     return get_route
