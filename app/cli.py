@@ -284,6 +284,9 @@ def _serve(args: argparse.Namespace) -> int:
         os.environ["CICA_PUBLIC_URL"] = f"http://{host}:{args.port}"
     get_settings.cache_clear()
     settings = get_settings()
+    if problem := _address_problem(args.host, args.port):
+        print(f"cica-api serve: --host {args.host} --port {args.port}: {problem}", file=sys.stderr)
+        return 2
     check_database(settings)
     _allow_open_files(settings.max_connections)
     proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
@@ -303,6 +306,28 @@ def _serve(args: argparse.Namespace) -> int:
         **uvicorn_options(settings.max_connections),
     )
     return 0
+
+
+def _address_problem(host: str, port: int) -> str | None:
+    """Why the server could not listen on `host:port`, found before it migrates and seeds
+    (uvicorn binds only after start-up, and then logs the error and exits with code 1)."""
+    import errno
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        return f"not an address this machine has ({exc.strerror})"
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return "the port is in use: stop what listens there or choose another --port"
+            return f"cannot listen there ({exc.strerror})"
+    return None
 
 
 def _allow_open_files(connections: int) -> None:

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -91,6 +92,23 @@ def test_serve_checks_its_options(
     assert exit_.value.code == 2
     error = capsys.readouterr().err
     assert f"{option}: " in error and value in error and "Traceback" not in error
+
+
+def test_serve_on_a_port_in_use_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    """Found before it migrates or seeds anything, not logged by uvicorn after start-up."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        database = f"sqlite:///{tmp_path}/cica.db"
+        result = _run("serve", "--port", port, env={"CICA_DATABASE_URL": database})
+    assert result.returncode == 2, (result.returncode, result.stderr[-2000:])
+    lines = result.stderr.strip().splitlines()
+    assert lines == [
+        f"cica-api serve: --host 127.0.0.1 --port {port}: the port is in use: "
+        "stop what listens there or choose another --port"
+    ], result.stderr[-2000:]
+    assert not (tmp_path / "cica.db").exists()
 
 
 def test_serve_help_names_its_defaults_and_the_main_settings(
