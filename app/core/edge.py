@@ -15,8 +15,9 @@ page may read it. Written by hand because the general-purpose middlewares (asgi-
 Starlette's CORSMiddleware) cost more per request than a cache hit itself; see docs/performance.md.
 
 Every response, whatever answered it (a cache hit, the fast path, FastAPI, the 500 guard,
-a preflight), is observed here once: its route template, method, status and time go to the
-metrics (`app.core.metrics`) and to the access log (`app.core.logging`), both optional.
+a preflight), is observed here once: its path, method, status and times are recorded
+(`app.core.observations`) and go, in batches, to the metrics (`app.core.metrics`, by route
+template) and to the access log (`app.core.logging`), both optional.
 """
 
 import os
@@ -30,6 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.core.errors import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE, problem_instance
 from app.core.logging import AccessLog
 from app.core.metrics import RequestMetrics, RouteTemplates
+from app.core.observations import Observations
 from app.core.request_headers import STATE_KEY, read_headers
 
 REQUEST_ID: Final = b"x-request-id"
@@ -82,8 +84,11 @@ class EdgeMiddleware:
         metrics: RequestMetrics | None = None,
         access_log: AccessLog | None = None,
     ) -> None:
-        self.app, self.routes, self.metrics, self.access_log = app, routes, metrics, access_log
-        self.observed = routes is not None and (metrics is not None or access_log is not None)
+        self.app = app
+        self.observations: Observations | None = None
+        if routes is not None and (metrics is not None or access_log is not None):
+            self.observations = Observations(routes, metrics, access_log)
+        self.observed = self.observations is not None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -103,7 +108,7 @@ class EdgeMiddleware:
         if problem is not None:
             await _send_bad_request(send, scope, problem, extra)
             if self.observed:
-                self._observe(scope, 400, perf_counter() - started)
+                self._observe(scope, 400, started)
             return
         if (
             scope["method"] == "OPTIONS"
@@ -122,7 +127,7 @@ class EdgeMiddleware:
             await send({"type": "http.response.start", "status": 204, "headers": allowed})
             await send({"type": "http.response.body", "body": b""})
             if self.observed:
-                self._observe(scope, 204, perf_counter() - started)
+                self._observe(scope, 204, started)
             return
 
         status = 500  # what the client sees when nothing was sent
@@ -138,20 +143,23 @@ class EdgeMiddleware:
             await self.app(scope, receive, send_with_headers)
         finally:
             if self.observed:
-                self._observe(scope, status, perf_counter() - started)
+                self._observe(scope, status, started)
 
-    def _observe(self, scope: Scope, status: int, seconds: float) -> None:
-        """One count and one log line per response, labelled with the route template."""
-        assert self.routes is not None
-        path, method = scope["path"], scope["method"]
-        route = self.routes(path)
-        if self.metrics is not None:
-            self.metrics.observe(route, method, status, seconds)
-        if self.access_log is not None:
-            state = scope["state"]
-            self.access_log.write(
-                route, method, status, seconds, state["request_id"], path, state.get("key_name")
+    def _observe(self, scope: Scope, status: int, started: float) -> None:
+        """One count and one log line per response (counted and written in batches)."""
+        assert self.observations is not None
+        state = scope["state"]
+        self.observations.record(
+            (
+                scope["path"],
+                scope["method"],
+                status,
+                started,
+                perf_counter(),
+                state["request_id"],
+                state.get("key_name"),
             )
+        )
 
 
 def _query_problem(query_string: bytes) -> str | None:

@@ -20,8 +20,9 @@ import atexit
 import re
 import sys
 import time
+import weakref
 from collections.abc import MutableMapping
-from typing import Any, BinaryIO, Final
+from typing import Any, BinaryIO, Final, Protocol
 
 import orjson
 import structlog
@@ -87,10 +88,17 @@ def configure(level: str) -> None:
     logging.config.dictConfig(log_config(level))
 
 
+class Source(Protocol):
+    """Something that hands the buffer lines of its own (`app.core.observations`)."""
+
+    def sync(self) -> None: ...
+
+
 class LineBuffer:
     """Lines collected on the event loop and written together: every `interval` seconds,
     as soon as `max_lines` are waiting, and at exit. Without a running loop (a command line
-    tool), each line is written at once."""
+    tool), each line is written at once. Before it writes, every one of its `sources`
+    hands over the lines it holds back."""
 
     def __init__(
         self, stream: BinaryIO | None = None, *, interval: float = 0.1, max_lines: int = 1024
@@ -99,9 +107,17 @@ class LineBuffer:
         self._lines: list[bytes] = []
         self._timer: asyncio.TimerHandle | None = None
         self._timer_loop: asyncio.AbstractEventLoop | None = None
+        self.sources: weakref.WeakSet[Source] = weakref.WeakSet()
 
     def write(self, line: bytes) -> None:
         self._lines.append(line)
+        self._added()
+
+    def extend(self, lines: list[bytes]) -> None:
+        self._lines.extend(lines)
+        self._added()
+
+    def _added(self) -> None:
         try:
             loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
         except RuntimeError:
@@ -112,6 +128,8 @@ class LineBuffer:
             self._timer, self._timer_loop = loop.call_later(self.interval, self.flush), loop
 
     def flush(self) -> None:
+        for source in list(self.sources):
+            source.sync()
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -151,8 +169,23 @@ class AccessLog:
         key: str | None = None,
     ) -> None:
         """`key`: the name of the valid API key the request sent (only then in the line)."""
+        self.buffer.write(self.render(route, method, status, seconds, request_id, path, key))
+
+    def render(
+        self,
+        route: str,
+        method: str,
+        status: int,
+        seconds: float,
+        request_id: str,
+        path: str,
+        key: str | None = None,
+        *,
+        at: float | None = None,
+    ) -> bytes:
+        """The line of a request answered `at` (Unix time; default now)."""
         fields = {
-            "time": self._now(),
+            "time": self._now(time.time() if at is None else at),
             "level": "error" if status >= 500 else "info",
             "logger": "app.access",
             "event": "request",
@@ -168,12 +201,12 @@ class AccessLog:
         line = orjson.dumps(fields, option=orjson.OPT_APPEND_NEWLINE)
         if not path.isprintable():  # orjson escapes C0 characters, not DEL, C1, U+2028/9
             line = escape_json(line.decode()).encode()
-        self.buffer.write(line)
+        return line
 
-    def _now(self) -> str:
+    def _now(self, at: float) -> str:
         """ISO 8601 UTC to the millisecond, formatted at most once per millisecond (at
         thousands of requests a second, most lines reuse the last one)."""
-        millisecond = int(time.time() * 1000)
+        millisecond = int(at * 1000)
         if millisecond != self._millisecond:
             self._millisecond = millisecond
             second, milli = divmod(millisecond, 1000)
