@@ -190,6 +190,7 @@ def create_app(
             search=search_route,
         )
     )
+    cache = None
     if settings.cache_max_bytes > 0:
         cache = ResponseCache(settings.cache_max_bytes)
         read_model.listeners.append(cache.clear)
@@ -203,6 +204,9 @@ def create_app(
         routes=RouteTemplates(lambda: app.router.routes),
         metrics=request_metrics,
         access_log=access_log,
+        cache=cache,
+        version=lambda: read_model.generation,
+        limiter=limiter,
     )
     return app
 

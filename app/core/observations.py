@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from typing import Final
 
-from app.core.logging import AccessLog
+from app.core.logging import AccessLog, Entry
 from app.core.metrics import RequestMetrics
 
 Observation = tuple[str, str, int, float, float, str, str | None]
@@ -82,7 +82,7 @@ class Observations:
         routes, metrics, access_log = self.routes, self.metrics, self.access_log
         offset = time.time() - time.perf_counter()  # perf_counter -> wall clock
         templates: dict[str, str] = {}
-        lines: list[bytes] = []
+        logged: list[Entry] = []
         for path, method, status, started, ended, request_id, key in pending:
             route = templates.get(path)
             if route is None:
@@ -90,14 +90,9 @@ class Observations:
             seconds = ended - started
             if metrics is not None:
                 metrics.observe(route, method, status, seconds)
-            if access_log is not None:
-                lines.append(
-                    access_log.render(
-                        route, method, status, seconds, request_id, path, key, at=ended + offset
-                    )
-                )
+            logged.append((route, method, status, seconds, request_id, path, key, ended + offset))
         if access_log is not None:
-            access_log.buffer.extend(lines)
+            access_log.buffer.extend(access_log.lines(logged))
 
     def sync(self) -> None:
         """Fold now, on the loop that recorded the requests (a scrape from another thread
