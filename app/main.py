@@ -191,6 +191,7 @@ def create_app(
             search=search_route,
         )
     )
+    cache = None
     if settings.cache_max_bytes > 0:
         cache = ResponseCache(settings.cache_max_bytes)
         read_model.listeners.append(cache.clear)
@@ -209,6 +210,9 @@ def create_app(
             for origin in settings.write_origins.split(",")
             if origin.strip()
         ),
+        cache=cache,
+        version=lambda: read_model.generation,
+        limiter=limiter,
     )
     return app
 

@@ -13,7 +13,8 @@ With Redis, one client (wrk's address) is the busy client whose leases grow to 5
 tokens; a `partner` key adds the key check, `no-store` and the `RateLimit` headers.
 
 Targets (issue 15): with limits on and counters in Redis, cache hits >= 0.8 of the ceiling
-and a cache-off list >= 0.25.
+and a cache-off list >= 0.25; `python -m scripts.bench` measures these two in its own run
+(`scripts/bench/rate_limits.py`), this script the comparison with limits off and in memory.
 
 Then, in this process, the cost per request of the limiter itself and of the `limits`
 library's async Redis storage (when installed; it is not a dependency): one Redis round
@@ -38,27 +39,23 @@ from app.core.db import build_engine
 from app.core.rate_limit import Policy, RateLimiter, RedisLeases
 from app.models.base import utc_now
 from app.services.api_keys import create_key
+from scripts.bench import rate_limits
 from scripts.bench.ceiling import ceiling_server
 from scripts.bench.generators import load
 from scripts.bench.scenarios import Plan
 from scripts.bench.servers import MULTI_CPU, PRIORITY, Server, app_server, get, wait_idle
 
 HIT = "/v1/members?limit=30"
-UNLIMITED = str(10**9)
 MODES = ("off", "memory", "redis")
 TARGETS = {"hit": 0.8, "list": 0.25}
 
 
 def limited_server(mode: str, url: str, *, cache: bool, redis_url: str, prefix: str) -> Server:
-    server = app_server(f"{mode} (cache {'on' if cache else 'off'})", url, cache=cache)
-    server.env["CICA_RATE_LIMITS"] = "false" if mode == "off" else "true"
-    for tier in ("ANONYMOUS", "PARTNER", "WRITE"):
-        server.env[f"CICA_RATE_LIMIT_{tier}"] = UNLIMITED
-    if mode == "redis":
-        server.env.update(CICA_REDIS_URL=redis_url, CICA_REDIS_PREFIX=prefix)
-    else:
-        server.env.pop("CICA_REDIS_URL", None)
-    return server
+    name = f"{mode} (cache {'on' if cache else 'off'})"
+    if mode == "off":
+        return app_server(name, url, cache=cache)
+    redis = redis_url if mode == "redis" else None
+    return rate_limits.limited_server(name, url, cache=cache, redis_url=redis, prefix=prefix)
 
 
 def capture(server: Server, path: str, folder: Path, name: str, headers: dict[str, str]) -> None:

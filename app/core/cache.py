@@ -10,6 +10,11 @@ picks), never on raw header values. The headers are the edge's one reading of th
 byte budget, so no sequence of requests grows the cache past it.
 
 HTTP semantics (304, HEAD) come from `app.core.http`, shared with the uncached path.
+
+A hit of an anonymous request is answered by the edge itself (`app.core.edge`, with
+`lookup` and `send_hit` here), before the layers behind it run; this middleware answers
+the rest (a keyed request, a client that must wait for a rate-limit lease) and fills the
+cache.
 """
 
 from collections import OrderedDict
@@ -30,16 +35,32 @@ from app.core.http import (
     send_representation,
 )
 from app.core.languages import header_language
-from app.core.request_headers import request_headers
+from app.core.request_headers import RequestHeaders, request_headers
 
 CANONICAL_KEY: Final = "cica.canonical_key"
 """Set in `scope["state"]` by a route whose 200 may be cached."""
+SIGNATURE: Final = "cica.cache_signature"
+"""Set in `scope["state"]` by the edge when it looked the request up and did not answer."""
+PREFIX: Final = "/v1/"
+"""Only reads under it are cached."""
+CACHED_METHODS: Final = frozenset({"GET", "HEAD"})
 ENTRY_OVERHEAD: Final = 400
 """Bytes an entry or alias costs beyond its keys, headers and body (objects, dict slots)."""
 POINTER: Final = 8
 _PASS_THROUGH: Final = frozenset({b"x-request-id", b"date", b"server"})
 
 Signature = tuple[int, str, bytes, Preferences, str | None]
+
+
+def signature_of(scope: Scope, headers: RequestHeaders, generation: int) -> Signature:
+    """What a request literally asks, as the cache's aliases are keyed."""
+    return (
+        generation,
+        scope["path"],
+        scope["query_string"],
+        accept_preferences(headers.accept),
+        header_language(headers.accept_language),
+    )
 
 
 @dataclass(slots=True)
@@ -125,39 +146,28 @@ class CachingMiddleware:
         *,
         cache: ResponseCache,
         version: Callable[[], int],
-        prefix: str = "/v1/",
+        prefix: str = PREFIX,
     ) -> None:
         self.app, self.cache, self.version, self.prefix = app, cache, version, prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             scope["type"] != "http"
-            or scope["method"] not in ("GET", "HEAD")
+            or scope["method"] not in CACHED_METHODS
             or not scope["path"].startswith(self.prefix)
         ):
             await self.app(scope, receive, send)
             return
         headers = request_headers(scope)
-        generation = self.version()
-        signature: Signature = (
-            generation,
-            scope["path"],
-            scope["query_string"],
-            accept_preferences(headers.accept),
-            header_language(headers.accept_language),
-        )
+        signature: Signature | None = scope["state"].get(SIGNATURE)  # the edge's lookup
+        if signature is None:
+            signature = signature_of(scope, headers, self.version())
         entry = self.cache.get(signature)
         validators = (headers.if_none_match, headers.if_modified_since)
         head = scope["method"] == "HEAD"
         if entry is not None:
             self.cache.hits += 1
-            if validators != (None, None) and not_modified(
-                *validators, entry.etag, entry.last_modified
-            ):
-                await send_not_modified(send, entry.not_modified)
-                return
-            await send({"type": "http.response.start", "status": 200, "headers": entry.headers})
-            await send({"type": "http.response.body", "body": b"" if head else entry.body})
+            await send_hit(send, entry, headers, head=head)
             return
         self.cache.misses += 1
         await self._fill(scope, receive, send, signature, head=head, validators=validators)
@@ -183,3 +193,34 @@ class CachingMiddleware:
             stored = [(n, v) for n, v in headers if n not in _PASS_THROUGH]
             self.cache.put(signature, (signature[0], key), stored, body)
         await send_representation(send, status, headers, body, head=head, validators=validators)
+
+
+async def send_hit(
+    send: Send,
+    entry: Entry,
+    headers: RequestHeaders,
+    *,
+    head: bool,
+    extra: tuple[tuple[bytes, bytes], ...] = (),
+) -> int:
+    """Answer from `entry` (a 304 when the validators say so), with `extra` headers; the
+    status sent. A revalidating client sends back the very ETag it got, so that is compared
+    first, before any parsing of `If-None-Match`."""
+    if_none_match = headers.if_none_match
+    if (if_none_match is not None and if_none_match == entry.etag) or (
+        (if_none_match is not None or headers.if_modified_since is not None)
+        and not_modified(if_none_match, headers.if_modified_since, entry.etag, entry.last_modified)
+    ):
+        await send_not_modified(
+            send, [*entry.not_modified, *extra] if extra else entry.not_modified
+        )
+        return 304
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [*entry.headers, *extra] if extra else entry.headers,
+        }
+    )
+    await send({"type": "http.response.body", "body": b"" if head else entry.body})
+    return 200

@@ -35,6 +35,8 @@ KEY_NAME: Final = "key_name"
 EXEMPT: Final = frozenset({"/healthz", "/readyz", "/metrics"})
 """Probes and metrics: never limited, so a busy address cannot make a replica look dead."""
 NO_STORE: Final = (b"cache-control", b"no-store")
+REFUSED: Final = "cica.refused"
+"""`scope["state"]` key: the edge already asked the limiter and was refused (a 429 here)."""
 
 
 def read_caller(scope: Scope) -> tuple[bytes | None, str]:
@@ -64,7 +66,7 @@ class CallerMiddleware:
                 await self.app(scope, receive, send)
                 return
             policy, partition = limiter.anonymous, client_partition(address)
-            admitted = limiter.admit(policy, partition)
+            admitted = False if state.get(REFUSED) else limiter.admit(policy, partition)
             if admitted is None:
                 admitted = await limiter.lease(policy, partition)
             if admitted:

@@ -16,22 +16,35 @@ CORS headers only for the origins `CICA_WRITE_ORIGINS` names (none by default), 
 page may read it. Written by hand because the general-purpose middlewares (asgi-correlation-id,
 Starlette's CORSMiddleware) cost more per request than a cache hit itself; see docs/performance.md.
 
+A response-cache hit of a request without a key is answered here too, before any layer
+behind the edge runs: the cache lookup (`app.core.cache`) and the rate-limit admission of
+the anonymous client (`app.core.caller`) are made inline, so the hottest answer costs about
+what bare Starlette's routing costs. Anything else (a miss, a key, a client whose quota
+needs a Redis lease or is used up) goes on through the layers, which then do the same
+checks (the lookup and a refusal are handed on in `scope["state"]`, not made twice).
+
 Every response, whatever answered it (a cache hit, the fast path, FastAPI, the 500 guard,
-a preflight), is observed here once: its route template, method, status and time go to the
-metrics (`app.core.metrics`) and to the access log (`app.core.logging`), both optional.
+a preflight), is observed here once: its path, method, status and times are recorded
+(`app.core.observations`) and go, in batches, to the metrics (`app.core.metrics`, by route
+template) and to the access log (`app.core.logging`), both optional.
 """
 
 import os
 import re
+from collections.abc import Callable
 from time import perf_counter
 from typing import Final
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.cache import CACHED_METHODS, PREFIX, SIGNATURE, ResponseCache, send_hit, signature_of
+from app.core.caller import REFUSED
 from app.core.errors import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE, problem_instance
 from app.core.logging import AccessLog
 from app.core.metrics import RequestMetrics, RouteTemplates
+from app.core.observations import Observations
+from app.core.rate_limit import RateLimiter, client_partition
 from app.core.request_headers import STATE_KEY, read_headers
 
 REQUEST_ID: Final = b"x-request-id"
@@ -86,10 +99,20 @@ class EdgeMiddleware:
         metrics: RequestMetrics | None = None,
         access_log: AccessLog | None = None,
         write_origins: frozenset[bytes] = frozenset(),
+        cache: ResponseCache | None = None,
+        version: Callable[[], int] = lambda: 0,
+        limiter: RateLimiter | None = None,
     ) -> None:
-        self.app, self.routes, self.metrics, self.access_log = app, routes, metrics, access_log
+        """`cache`, `version` and `limiter`: the response cache and its generation, and the
+        rate limits, for the hits answered here (the same the layers behind use);
+        `write_origins`: the origins whose pages may call the write routes."""
+        self.app = app
         self.write_origins = write_origins
-        self.observed = routes is not None and (metrics is not None or access_log is not None)
+        self.cache, self.version, self.limiter = cache, version, limiter
+        self.observations: Observations | None = None
+        if routes is not None and (metrics is not None or access_log is not None):
+            self.observations = Observations(routes, metrics, access_log)
+        self.observed = self.observations is not None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -116,7 +139,7 @@ class EdgeMiddleware:
         if problem is not None:
             await _send_bad_request(send, scope, problem, extra)
             if self.observed:
-                self._observe(scope, 400, perf_counter() - started)
+                self._observe(scope, 400, started)
             return
         if (
             scope["method"] == "OPTIONS"
@@ -138,8 +161,33 @@ class EdgeMiddleware:
             await send({"type": "http.response.start", "status": 204, "headers": allowed})
             await send({"type": "http.response.body", "body": b""})
             if self.observed:
-                self._observe(scope, 204, perf_counter() - started)
+                self._observe(scope, 204, started)
             return
+        cache = self.cache
+        if (
+            cache is not None
+            and headers.authorization is None
+            and scope["method"] in CACHED_METHODS
+            and scope["path"].startswith(PREFIX)
+        ):
+            signature = signature_of(scope, headers, self.version())
+            entry = cache.get(signature)
+            if entry is not None:
+                limiter = self.limiter
+                admitted = limiter is None or limiter.admit(
+                    limiter.anonymous, client_partition(headers.client)
+                )
+                if admitted:
+                    cache.hits += 1
+                    status = await send_hit(
+                        send, entry, headers, head=scope["method"] == "HEAD", extra=extra
+                    )
+                    if self.observed:
+                        self._observe(scope, status, started)
+                    return
+                if admitted is False:
+                    state[REFUSED] = True
+            state[SIGNATURE] = signature
 
         status = 500  # what the client sees when nothing was sent
 
@@ -154,7 +202,7 @@ class EdgeMiddleware:
             await self.app(scope, receive, send_with_headers)
         finally:
             if self.observed:
-                self._observe(scope, status, perf_counter() - started)
+                self._observe(scope, status, started)
 
     def _write_headers(
         self, origin: bytes | None, request_id: bytes
@@ -169,18 +217,21 @@ class EdgeMiddleware:
             *own,
         )
 
-    def _observe(self, scope: Scope, status: int, seconds: float) -> None:
-        """One count and one log line per response, labelled with the route template."""
-        assert self.routes is not None
-        path, method = scope["path"], scope["method"]
-        route = self.routes(path)
-        if self.metrics is not None:
-            self.metrics.observe(route, method, status, seconds)
-        if self.access_log is not None:
-            state = scope["state"]
-            self.access_log.write(
-                route, method, status, seconds, state["request_id"], path, state.get("key_name")
+    def _observe(self, scope: Scope, status: int, started: float) -> None:
+        """One count and one log line per response (counted and written in batches)."""
+        assert self.observations is not None
+        state = scope["state"]
+        self.observations.record(
+            (
+                scope["path"],
+                scope["method"],
+                status,
+                started,
+                perf_counter(),
+                state["request_id"],
+                state.get("key_name"),
             )
+        )
 
 
 def _query_problem(query_string: bytes) -> str | None:

@@ -20,8 +20,9 @@ import atexit
 import re
 import sys
 import time
-from collections.abc import MutableMapping
-from typing import Any, BinaryIO, Final
+import weakref
+from collections.abc import Iterable, MutableMapping
+from typing import Any, BinaryIO, Final, Protocol
 
 import orjson
 import structlog
@@ -87,10 +88,17 @@ def configure(level: str) -> None:
     logging.config.dictConfig(log_config(level))
 
 
+class Source(Protocol):
+    """Something that hands the buffer lines of its own (`app.core.observations`)."""
+
+    def sync(self) -> None: ...
+
+
 class LineBuffer:
     """Lines collected on the event loop and written together: every `interval` seconds,
     as soon as `max_lines` are waiting, and at exit. Without a running loop (a command line
-    tool), each line is written at once."""
+    tool), each line is written at once. Before it writes, every one of its `sources`
+    hands over the lines it holds back."""
 
     def __init__(
         self, stream: BinaryIO | None = None, *, interval: float = 0.1, max_lines: int = 1024
@@ -99,9 +107,17 @@ class LineBuffer:
         self._lines: list[bytes] = []
         self._timer: asyncio.TimerHandle | None = None
         self._timer_loop: asyncio.AbstractEventLoop | None = None
+        self.sources: weakref.WeakSet[Source] = weakref.WeakSet()
 
     def write(self, line: bytes) -> None:
         self._lines.append(line)
+        self._added()
+
+    def extend(self, lines: list[bytes]) -> None:
+        self._lines.extend(lines)
+        self._added()
+
+    def _added(self) -> None:
         try:
             loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
         except RuntimeError:
@@ -112,6 +128,8 @@ class LineBuffer:
             self._timer, self._timer_loop = loop.call_later(self.interval, self.flush), loop
 
     def flush(self) -> None:
+        for source in list(self.sources):
+            source.sync()
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -130,6 +148,11 @@ class LineBuffer:
 STDOUT: Final = LineBuffer()
 """The process's buffered stdout for access lines (stdout itself is one per process)."""
 atexit.register(STDOUT.flush)
+
+
+Entry = tuple[str, str, int, float, str, str, "str | None", float]
+"""One access line's fields: route, method, status, seconds, request id, path, key name (or
+None), and when the request was answered (Unix time)."""
 
 
 class AccessLog:
@@ -151,29 +174,55 @@ class AccessLog:
         key: str | None = None,
     ) -> None:
         """`key`: the name of the valid API key the request sent (only then in the line)."""
-        fields = {
-            "time": self._now(),
-            "level": "error" if status >= 500 else "info",
-            "logger": "app.access",
-            "event": "request",
-            "request_id": request_id,
-            "method": method,
-            "route": route,
-            "path": path[:2048],
-            "status": status,
-            "duration_ms": round(seconds * 1000, 3),
-        }
-        if key is not None:
-            fields["key"] = key
-        line = orjson.dumps(fields, option=orjson.OPT_APPEND_NEWLINE)
-        if not path.isprintable():  # orjson escapes C0 characters, not DEL, C1, U+2028/9
-            line = escape_json(line.decode()).encode()
-        self.buffer.write(line)
+        self.buffer.write(self.render(route, method, status, seconds, request_id, path, key))
 
-    def _now(self) -> str:
+    def render(
+        self,
+        route: str,
+        method: str,
+        status: int,
+        seconds: float,
+        request_id: str,
+        path: str,
+        key: str | None = None,
+        *,
+        at: float | None = None,
+    ) -> bytes:
+        """The line of a request answered `at` (Unix time; default now)."""
+        entry = (route, method, status, seconds, request_id, path, key, at or time.time())
+        return self.lines([entry])[0]
+
+    def lines(self, entries: Iterable[Entry]) -> list[bytes]:
+        """The lines of many requests, rendered in one loop (`app.core.observations` hands
+        them over in batches)."""
+        dumps, option = orjson.dumps, orjson.OPT_APPEND_NEWLINE
+        rendered: list[bytes] = []
+        append = rendered.append
+        for route, method, status, seconds, request_id, path, key, at in entries:
+            fields = {
+                "time": self._time if int(at * 1000) == self._millisecond else self._now(at),
+                "level": "error" if status >= 500 else "info",
+                "logger": "app.access",
+                "event": "request",
+                "request_id": request_id,
+                "method": method,
+                "route": route,
+                "path": path[:2048],
+                "status": status,
+                "duration_ms": round(seconds * 1000, 3),
+            }
+            if key is not None:
+                fields["key"] = key
+            line = dumps(fields, option=option)
+            if not path.isprintable():  # orjson escapes C0 characters, not DEL, C1, U+2028/9
+                line = escape_json(line.decode()).encode()
+            append(line)
+        return rendered
+
+    def _now(self, at: float) -> str:
         """ISO 8601 UTC to the millisecond, formatted at most once per millisecond (at
         thousands of requests a second, most lines reuse the last one)."""
-        millisecond = int(time.time() * 1000)
+        millisecond = int(at * 1000)
         if millisecond != self._millisecond:
             self._millisecond = millisecond
             second, milli = divmod(millisecond, 1000)

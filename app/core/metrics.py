@@ -14,6 +14,7 @@ import errno
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Final
 from wsgiref.simple_server import WSGIServer
@@ -129,6 +130,13 @@ class RequestMetrics:
         self.requests: dict[tuple[str, str, int], int] = {}
         self.durations: dict[tuple[str, str], list[float]] = {}
         """Per (route, method): one count per bucket (the last for +Inf), then the sum."""
+        self.sources: weakref.WeakSet[Any] = weakref.WeakSet()
+        """What holds requests not yet counted (`app.core.observations`): synced first."""
+
+    def sync(self) -> None:
+        """Count every request answered so far (called before the counts are read)."""
+        for source in list(self.sources):
+            source.sync()
 
     def observe(self, route: str, method: str, status: int, seconds: float) -> None:
         if method not in METHODS:
@@ -174,6 +182,7 @@ class CicaCollector(Collector):
         yield info
 
     def _http(self) -> Iterator[Metric]:
+        self.requests.sync()
         counts = CounterMetricFamily(
             "cica_http_requests",
             "Requests answered, by route template, method and status (304s included).",

@@ -2,6 +2,7 @@
 
     python -m scripts.bench [--duration 5] [--connections 50] [--rounds 3]
                             [--postgres-url postgresql://user@host/postgres]
+                            [--redis-url redis://127.0.0.1:6379/0]
                             [--generator auto|wrk|python] [--no-priority]
 
 Needs wrk (`apt-get install wrk`) for trustworthy figures; without it a Python generator
@@ -44,6 +45,9 @@ Criteria:
   p99 < 25 ms.
 * unique language (cache on, a new `Accept-Language` on every request): the same four
   paths, the same thresholds.
+* rate limits (Redis), issue 15 (`scripts/bench/rate_limits.py`): two more app servers
+  with rate limits on and counters in Redis (`--redis-url`): cache hits, ratio >= 0.8;
+  a cache-off list, ratio >= 0.25 and p99 < 25 ms.
 * memory: a fresh cache-on process, warmed with one ordinary request per route; its RSS
   (VmRSS) before and after 6,000 requests, each with a new 8 KB `Accept-Language` and a new
   8 KB `Accept`, over a few list and detail routes: growth < 20 MB (10^6 bytes). Sent by
@@ -63,7 +67,8 @@ with the first and last of each run.
 Modules: `scenarios` (what is sent, the criteria), `servers` (start, probe, pin, stop),
 `ceiling` (the bare-Starlette server and the answers it replays), `generators` (wrk and the
 Python fallback), `rounds` (the interleaved runs), `measurements` (memory, snapshot),
-`database` (SQLite or a throwaway PostgreSQL database), `report` (table, PASS/FAIL) and
+`database` (SQLite or a throwaway PostgreSQL database), `rate_limits` (the servers with
+rate limits in Redis and their scenarios), `report` (table, PASS/FAIL) and
 `__main__` (the command line).
 """
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import scripts.bench
 from app.cli import EVENT_LOOP
+from scripts.bench import rate_limits
 from scripts.bench.ceiling import capture, ceiling_server, http_parser
 from scripts.bench.database import database
 from scripts.bench.measurements import (
@@ -52,6 +53,7 @@ def main() -> int:
         help="a PostgreSQL server URL: the app runs on a throwaway database created there "
         "(default: a new SQLite file)",
     )
+    rate_limits.add_arguments(parser)
     parser.add_argument("--generator", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument(
         "--no-priority",
@@ -104,9 +106,12 @@ def main() -> int:
 
         snapshot = snapshot_in_child(url, args.snapshot_builds)
 
+        limited = rate_limits.servers(url, args.redis_url)
+        SCENARIOS.extend(rate_limits.SCENARIOS if limited else [])
         servers = {
             CACHE_ON: app_server(CACHE_ON, url, cache=True),
             CACHE_OFF: app_server(CACHE_OFF, url, cache=False),
+            **limited,
         }
         for name, server in servers.items():
             stack.callback(server.stop)
@@ -136,8 +141,8 @@ def main() -> int:
             lines.append(
                 f"{name}: resident memory after the runs: {servers[name].rss_mib():6.1f} MiB"
             )
-        for name in (CACHE_OFF, "ceiling", CACHE_ON):
-            servers[name].stop()
+        for server in servers.values():
+            server.stop()
 
         fresh = app_server("app (cache on, fresh)", url, cache=True)
         stack.callback(fresh.stop)
@@ -169,6 +174,7 @@ def main() -> int:
                 results[(scenario.key, scenario.server)],
             )
         )
+    criteria += [] if limited else rate_limits.missing_criteria(args.redis_url)
     criteria.append(memory_result)
     criteria.append(snapshot_criterion(snapshot))
     print_criteria(criteria)

@@ -30,16 +30,18 @@ class Plan:
 class Scenario:
     group: str
     name: str
-    server: str  # CACHE_ON or CACHE_OFF
+    server: str  # CACHE_ON, CACHE_OFF or the name of another module's server
     plan: Plan
     status: int
     min_ratio: float
     max_p99_ms: float | None = None
+    slug: str | None = None
+    """The group's short name in `key`, for a group not in `GROUP_SLUGS`."""
 
     @property
     def key(self) -> str:
         """Unique across groups; also the ceiling's route."""
-        return f"{GROUP_SLUGS[self.group]}-{self.name}"
+        return f"{self.slug or GROUP_SLUGS[self.group]}-{self.name}"
 
     @property
     def title(self) -> str:

@@ -64,6 +64,30 @@ def test_the_429_is_a_problem_with_the_draft_headers(seeded_engine: Engine) -> N
     assert response.headers["x-request-id"] in body["instance"]
 
 
+def test_cache_hits_count_against_the_quota_and_a_refused_one_is_one_429(
+    seeded_engine: Engine,
+) -> None:
+    """The edge answers a cache hit itself and admits the client there (app.core.edge):
+    hits and their 304s use the quota, and a refusal met at the edge is one 429, counted
+    once, with the same problem a miss gets."""
+    with limited(seeded_engine, rate_limit_anonymous=4) as client:
+        first = client.get("/v1/members?limit=2")  # a miss: fills the cache
+        hit = client.get("/v1/members?limit=2")
+        not_modified = client.get(
+            "/v1/members?limit=2", headers={"If-None-Match": first.headers["etag"]}
+        )
+        last = client.get("/v1/members?limit=2")
+        refused = [client.get("/v1/members?limit=2") for _ in range(2)]
+        counted = metric(client, "cica_rate_limited_total", policy="anonymous")
+    assert [first.status_code, hit.status_code, not_modified.status_code] == [200, 200, 304]
+    assert last.status_code == 200 and last.content == first.content
+    for response in refused:
+        body = assert_problem(response, 429)
+        assert "anonymous quota is 4 requests" in body["detail"]
+        assert response.headers["cache-control"] == "no-store"
+    assert counted == 2
+
+
 REQUESTS: list[tuple[str, str, dict[str, str]]] = [
     ("GET", "/v1/members?limit=3&sort=-joined", {}),
     ("GET", "/v1/members/KZ", {"Accept-Language": "ru"}),
