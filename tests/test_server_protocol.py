@@ -115,3 +115,24 @@ def test_headers_must_arrive_in_time(monkeypatch: Any) -> None:
         assert not done[1].closed and done[1].written.startswith(b"HTTP/1.1 200 ")
 
     asyncio.run(run())
+
+
+def test_a_large_body_in_one_chunk_with_its_headers_is_read() -> None:
+    """Only header bytes count towards the header limit: a write's body of more than the
+    limit, arriving in the same chunk as its headers, reaches the app (a 431 was seen)."""
+
+    async def run() -> None:
+        harness = Harness(limit=10)
+        harness.release.set()
+        body = b"x" * (server.MAX_HEADER_BYTES * 2)
+        head = b"POST /v1/councils HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n"
+        protocol, transport = harness.connect()
+        protocol.data_received(head % len(body) + body)
+        await asyncio.sleep(0.01)
+        assert transport.written.startswith(b"HTTP/1.1 200 "), transport.written[:200]
+
+        unfinished, refused = harness.connect()
+        unfinished.data_received(b"GET / HTTP/1.1\r\nX: " + b"y" * server.MAX_HEADER_BYTES)
+        assert refused.closed and refused.written.startswith(b"HTTP/1.1 431 ")
+
+    asyncio.run(run())

@@ -151,10 +151,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._unset_keepalive_if_required()
         if self._headers_timer is None and self._self_idle():
             self._arm_headers_timer()  # the first byte of a request after an idle time
+        # Counted before parsing, judged after: a chunk may hold a whole header section
+        # and the start of a large body (a write's), and only header bytes count. The
+        # parser holds at most one chunk (up to 256 KiB) past the limit before the refusal.
         self._unparsed += len(data)
-        if self._unparsed > MAX_HEADER_BYTES:
-            self._refuse(HEADERS_TOO_LARGE)
-            return
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserError:
@@ -164,11 +164,15 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             message = "Invalid HTTP request received."
             self.logger.warning(message)
             self.send_400_response(message)
+            return
         except httptools.HttpParserUpgrade:
             if self._should_upgrade():
                 self.handle_websocket_upgrade()
             else:
                 self._unsupported_upgrade_warning()
+            return
+        if self._unparsed > MAX_HEADER_BYTES:
+            self._refuse(HEADERS_TOO_LARGE)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
