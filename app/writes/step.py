@@ -1,8 +1,8 @@
 """The write step: apply a changeset in one transaction under the writers' lock.
 
-    validate -> lock -> precondition -> check -> rows -> change feed -> version
+    validate -> lock -> precondition -> check -> rows -> version -> audit -> change feed
 
-(an audit of who changed what goes between rows and the feed, later). A seed run and a
+(the audit is a revision per changed record, `app.writes.audit`; feed entries link to it). A seed run and a
 maintainer's write are both changesets applied here; nothing in this module knows a
 collection by name: each collection's registry entry says how its records are stored
 (`app.core.storage`).
@@ -27,6 +27,7 @@ from app.models import RecordState
 from app.models.base import utc_now
 from app.models.derivation import DerivationCreate, PremiseCreate
 from app.spec import CollectionSpec
+from app.writes.audit import record_revisions
 from app.writes.changeset import Applied, Changeset, RecordKey, Value
 from app.writes.errors import ChangesetError, classify
 from app.writes.feed import append_feed, bump_version, record_change, store_values, value_of
@@ -533,7 +534,12 @@ class _Run:
                 applied.changes.append(change)
         store_values(session, applied.changes, now=self.now)
         applied.version = bump_version(session, changed=applied.changed, now=self.now)
-        append_feed(session, applied.changes, version=applied.version, now=self.now)
+        revisions = record_revisions(
+            session, self.changeset, applied.changes, version=applied.version, now=self.now
+        )
+        append_feed(
+            session, applied.changes, version=applied.version, now=self.now, revisions=revisions
+        )
         return applied
 
     def writer_failure(self, error: SQLAlchemyError) -> Failure:
