@@ -21,6 +21,12 @@ SORT_KEYS: dict[str, Any] = {
 }
 
 
+def not_in_snapshot(_session: Session, _today: dt.date) -> list[Built[ChangePublic]]:
+    """The feed is read from the database in pages (`app.services.feed_pages`), never held
+    in the snapshot: it only grows."""
+    return []
+
+
 def build(session: Session, _today: dt.date) -> list[Built[ChangePublic]]:
     return build_with_paths(session, single=())
 

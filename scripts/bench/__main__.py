@@ -16,6 +16,7 @@ import scripts.bench
 from app.cli import EVENT_LOOP
 from scripts.bench.ceiling import capture, ceiling_server, http_parser
 from scripts.bench.database import database
+from scripts.bench.feed import feed_criteria
 from scripts.bench.measurements import (
     MemoryFigures,
     header_flood,
@@ -148,6 +149,8 @@ def main() -> int:
             memory = f"memory test failed: {type(exc).__name__}: {exc}"
         fresh.stop()
 
+        feed = feed_criteria(url)  # last: it adds 100,000 entries to the feed
+
     print_table(results, generator)
     print()
     for line in lines:
@@ -166,6 +169,7 @@ def main() -> int:
         )
     criteria.append(memory_result)
     criteria.append(snapshot_criterion(snapshot))
+    criteria += feed
     print_criteria(criteria)
     print(f"total time: {time.monotonic() - began:.0f} s")
     return 0
