@@ -7,6 +7,7 @@ Followers page by keyset (`after=<last id>`), which costs the same at any depth;
 `offset` keeps working within its limit.
 """
 
+import weakref
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -43,8 +44,10 @@ def _folded(column: Any) -> Any:
     return func.replace(func.lower(column), "-", " ")
 
 
-def _where(params: Any, version: int) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = [col(Change.version) <= version]
+def _where(params: Any, last: int) -> list[ColumnElement[bool]]:
+    """`last`: the last id of the version read (ids grow with versions, so `id <= last`
+    is `version <= the version`, and an index on the id answers it)."""
+    where: list[ColumnElement[bool]] = [col(Change.id) <= last]
     if params.since is not None:
         where.append(col(Change.version) > params.since)
     if getattr(params, "after", None) is not None:
@@ -88,9 +91,9 @@ def read_page(engine: Engine, params: Any, *, version: int, single: Collection[s
     """The entries `params` select, as of dataset `version`, one page of them."""
     if params.q is not None and fold(params.q) == "":
         return FeedPage(0, [])  # nothing searchable in q: it matches nothing
-    where = _where(params, version)
     order = _order(params.sort)
     with Session(engine) as session:
+        where = _where(params, _bounds(session, engine, version).high)
         total = _range_total(session, engine, params, version)
         if total is None:
             total = session.exec(select(func.count()).select_from(Change).where(and_(*where))).one()
@@ -112,13 +115,14 @@ class _Bounds:
     """Ids `low`..`high` are every entry up to the version, without a gap."""
 
 
-_BOUNDS: dict[tuple[int, int], _Bounds] = {}
+_BOUNDS: "weakref.WeakKeyDictionary[Engine, dict[int, _Bounds]]" = weakref.WeakKeyDictionary()
 
 
 def _bounds(session: Session, engine: Engine, version: int) -> _Bounds:
-    """The ids of the feed up to `version` (once per version and engine: one count)."""
-    key = (id(engine), version)
-    found = _BOUNDS.get(key)
+    """The ids of the feed up to `version` (once per version and engine: one count).
+    Entries are appended under the writers' lock, so ids grow with versions."""
+    known = _BOUNDS.setdefault(engine, {})
+    found = known.get(version)
     if found is None:
         low, high, count = session.exec(
             select(func.min(Change.id), func.max(Change.id), func.count()).where(
@@ -126,9 +130,9 @@ def _bounds(session: Session, engine: Engine, version: int) -> _Bounds:
             )
         ).one()
         found = _Bounds(low or 0, high or 0, count == (high or 0) - (low or 1) + 1)
-        if len(_BOUNDS) > 64:
-            _BOUNDS.clear()
-        _BOUNDS[key] = found
+        if len(known) > 16:
+            known.clear()
+        known[version] = found
     return found
 
 
