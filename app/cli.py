@@ -109,6 +109,13 @@ def main(argv: list[str] | None = None) -> int:
         metavar="DIR",
         help="folder of the data files (default: the curated files shipped with the code)",
     )
+    seed.add_argument(
+        "--prefer",
+        choices=["files", "database"],
+        help="which side wins for a record changed both in its file and through the API "
+        "since the last seed (default: neither: such conflicts are listed and nothing is "
+        "written)",
+    )
 
     check = commands.add_parser("check-sources", help="check every quote against the documents")
     check.add_argument(
@@ -200,7 +207,7 @@ def _seed(args: argparse.Namespace) -> int:
         elif problems := _quote_problems(documents, seed_dir):
             print(f"seed failed, nothing changed: {problems} problems with quotes", file=sys.stderr)
             return 1
-        report = load(engine, seed_dir=seed_dir, dry_run=args.dry_run)
+        report = load(engine, seed_dir=seed_dir, dry_run=args.dry_run, prefer=args.prefer)
     except SeedError as exc:
         print(f"seed failed, nothing changed: {exc}", file=sys.stderr)
         return 1

@@ -32,6 +32,7 @@ from app.writes.changeset import Applied, Changeset, RecordKey, Value
 from app.writes.errors import ChangesetError, classify
 from app.writes.feed import append_feed, bump_version, record_change, store_values, value_of
 from app.writes.lock import LOCK_WAIT_SECONDS, writer_session
+from app.writes.merge import SeedConflict, decide, read_base, with_authors, write_base
 from app.writes.plan import (
     CITATIONS,
     DERIVATIONS,
@@ -169,8 +170,12 @@ class _Run:
         self._others: dict[type[SQLModel], dict[Key, Desired]] = {}
         self.world: FileWorld | None = None
         self._values: dict[RecordKey, Value] = {}
+        self.session: Session | None = None
+        self.seed_read: dict[RecordKey, Value] | None = None
+        """What a merging seed read from the files: the next seed's base."""
 
     def execute(self, session: Session) -> Applied:
+        self.session = session
         stored = self._stored(session)
         after = self._resolve(stored)
         world = self.world = (
@@ -231,7 +236,35 @@ class _Run:
         if self.complete:
             for key in stored:
                 after.setdefault(key, None)
+        if self.changeset.merge:
+            self._merge(stored, after)
         return after
+
+    def _merge(
+        self, stored: dict[RecordKey, Value | None], after: dict[RecordKey, BaseModel | None]
+    ) -> None:
+        """A seed run keeps the API's edits since the last seed (`app.writes.merge`):
+        records whose file did not change take their database value."""
+        assert self.session is not None
+        files = {key: self._value(key, r) for key, r in after.items() if r is not None}
+        self.seed_read = files
+        sides, conflicts = decide(
+            files,
+            stored,
+            read_base(self.session),
+            prefer=self.changeset.prefer,
+            file_of={name: self._file(name) for name in self.specs},
+        )
+        if conflicts:
+            raise SeedConflict(with_authors(self.session, conflicts))
+        for key, side in sides.items():
+            if side == "files":
+                continue
+            value = stored.get(key)
+            storage = self.specs[key[0]].storage
+            assert storage is not None
+            after[key] = storage.schema.model_validate(value) if value is not None else None
+            self._values.pop(key, None)
 
     def _before(
         self, stored: dict[RecordKey, Value | None], after: dict[RecordKey, BaseModel | None]
@@ -540,6 +573,8 @@ class _Run:
         append_feed(
             session, applied.changes, version=applied.version, now=self.now, revisions=revisions
         )
+        if self.seed_read is not None:
+            write_base(session, self.seed_read)
         return applied
 
     def writer_failure(self, error: SQLAlchemyError) -> Failure:
