@@ -132,6 +132,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     review.add_argument("--json", action="store_true", help="print JSON instead of text")
 
+    export = commands.add_parser(
+        "export",
+        help="write the database's records as data files (the seed's format) into DIR",
+        description="Write the database's records as data files in the seed's format, so "
+        "that API edits can be reviewed and committed: `cica-api seed --data DIR` changes "
+        "nothing.",
+    )
+    export.add_argument("directory", type=Path, metavar="DIR")
+
     args = parser.parse_args(argv)
     configure_logging("info")
     handler = {
@@ -140,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         "seed": _seed,
         "check-sources": _check,
         "review": _review,
+        "export": _export,
         "keys": keys_cli.run,
     }
     return _operator_errors(args.command, handler[args.command], args)
@@ -253,6 +263,30 @@ def _quote_problems(directory: Path, seed_dir: Path | None = None) -> int:
         f"{len(result.problems)} problems"
     )
     return len(result.problems)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from app.export import ExportError, export
+    from app.registry import COLLECTIONS
+    from seed import SEED_DIR
+
+    engine = _checked_engine()
+    try:
+        exported = export(engine, args.directory, COLLECTIONS, order_from=SEED_DIR)
+    except ExportError as exc:
+        print(f"export failed: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"export failed: {args.directory}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    records = sum(exported.files.values())
+    print(
+        f"exported {records} records in {len(exported.files)} files to {args.directory} "
+        f"(dataset version {exported.version})"
+    )
+    return 0
 
 
 def _review(args: argparse.Namespace) -> int:
