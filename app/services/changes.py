@@ -49,7 +49,7 @@ def public(row: Change, single: Collection[str]) -> Built[ChangePublic]:
         if row.collection in single
         else f"/v1/{row.collection}/{row.record_id}"
     )
-    revision = row.revision if row.collection not in single else None
+    revision = row.revision
     return Built(
         ChangePublic(
             id=row.id or 0,

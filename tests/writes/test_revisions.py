@@ -138,3 +138,20 @@ def test_a_seed_run_is_a_revision_by_seed(seeded: Engine) -> None:
         assert "sources" in fields
         assert client.get(f"/v1/members/{record['id']}/revisions?limit=0").status_code == 422
         assert client.get(f"/v1/members/{record['id']}/revisions?bogus=1").status_code == 400
+
+
+def test_every_feed_entry_links_to_a_revision_that_answers(seeded: Engine) -> None:
+    """One entry per collection (the organization's too, read at /v1/organization)."""
+    with api(seeded) as client:
+        feed = _all(client, "/v1/changes?limit=200")
+        first = {entry["collection"]: entry for entry in reversed(feed)}
+        assert "organization" in first
+        for collection, entry in first.items():
+            revision = client.get(entry["revision_path"])
+            assert revision.status_code == 200, (collection, revision.text)
+            body = revision.json()
+            assert (body["collection"], body["record_id"]) == (collection, entry["record_id"])
+            assert body["number"] == entry["revision"] and body["version"] == entry["version"]
+            assert entry["revision_path"].startswith(entry["path"] + "/revisions/")
+        history = client.get("/v1/organization/revisions").json()
+        assert [r["path"] for r in history["data"]] == [first["organization"]["revision_path"]]

@@ -24,6 +24,8 @@ from app.models.revision import RevisionPublic
 from app.services.revisions import RevisionPage, read_page
 from app.spec import CollectionSpec
 
+NUMBER = r"^[1-9][0-9]{0,8}$"
+
 
 class RevisionListParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -85,7 +87,7 @@ and each changed field's value before and after.
 
 def add_revision_routes(router: APIRouter, spec: CollectionSpec[Any, Any]) -> None:
     """The history routes of `spec`'s records (collections served from data files)."""
-    if spec.storage is None or spec.single:
+    if spec.storage is None:
         return
     docs = spec.docs
     id_pattern = re.compile(docs.id_pattern)
@@ -95,15 +97,23 @@ def add_revision_routes(router: APIRouter, spec: CollectionSpec[Any, Any]) -> No
         description=docs.id_description,
         example=docs.id_example,
     )
+    # A single-record collection is read at `/v1/<name>`: its history at `.../revisions`.
+    record_path = f"/{spec.name}" if spec.single else f"/{spec.name}/{{{docs.id_name}}}"
+    path_parameters = [] if spec.single else [id_parameter]
 
     async def read(request: Request, number: int | None, params: Any) -> RevisionPage:
-        record_id: str = request.path_params[docs.id_name]
-        if len(record_id) > 80 or id_pattern.match(record_id) is None:
-            raise NotFound(f"Nothing at {request.url.path}.")
         current = snapshot(request)
-        item = current.get(spec).find(record_id)  # a live record: its id as served
-        record_id = item.id if item is not None else record_id
-        base = f"/v1/{spec.name}/{record_id}"
+        if spec.single:
+            items = current.get(spec).items
+            record_id = items[0].id if items else docs.id_example
+            base = f"/v1/{spec.name}"
+        else:
+            record_id = request.path_params[docs.id_name]
+            if len(record_id) > 80 or id_pattern.match(record_id) is None:
+                raise NotFound(f"Nothing at {request.url.path}.")
+            item = current.get(spec).find(record_id)  # a live record: its id as served
+            record_id = item.id if item is not None else record_id
+            base = f"/v1/{spec.name}/{record_id}"
         page = await run_in_threadpool(
             read_page,
             request.app.state.engine,
@@ -114,7 +124,7 @@ def add_revision_routes(router: APIRouter, spec: CollectionSpec[Any, Any]) -> No
             offset=getattr(params, "offset", 0),
             number=number,
         )
-        if page is None and item is not None:
+        if page is None and current.get(spec).find(record_id) is not None:
             return RevisionPage(record_id, 0, [])  # stored before revisions were kept
         if page is None:
             raise NotFound(f"No record in {spec.name} with id '{record_id}', now or before.")
@@ -124,7 +134,7 @@ def add_revision_routes(router: APIRouter, spec: CollectionSpec[Any, Any]) -> No
         params = parse_query(request, RevisionListParams)
         page = await read(request, None, params)
         current = snapshot(request)
-        path = f"/v1/{spec.name}/{page.record_id}/revisions"
+        path = f"/v1/{spec.name}{'' if spec.single else '/' + page.record_id}/revisions"
         query = [
             (name, str(getattr(params, name)))
             for name in sorted(params.model_fields_set)
@@ -153,12 +163,12 @@ def add_revision_routes(router: APIRouter, spec: CollectionSpec[Any, Any]) -> No
         number = int(text) if text.isdigit() and len(text) < 10 else 0
         page = await read(request, number, None)
         if not page.revisions:
-            raise NotFound(f"No revision {text} of {spec.name} '{page.record_id}'.")
+            raise NotFound(f"No revision {text} of {base_of(spec, page.record_id)}.")
         body = orjson.dumps(page.revisions[0].model_dump(mode="json"))
         return _response(body, snapshot(request))
 
     router.get(
-        f"/{spec.name}/{{{docs.id_name}}}/revisions",
+        f"{record_path}/revisions",
         tags=[docs.tag],
         operation_id=f"get{docs.singular}Revisions",
         summary=f"List a {docs.singular.lower()}'s revisions",
@@ -170,12 +180,12 @@ def add_revision_routes(router: APIRouter, spec: CollectionSpec[Any, Any]) -> No
                 "description": "Not Modified: the page matches `If-None-Match`.",
                 "headers": HEADERS,
             },
-            **error_responses(400, 404, 422, 500, 503),
+            **error_responses(400, *([] if spec.single else [404]), 422, 500, 503),
         },
-        openapi_extra=openapi_parameters(id_parameter, query_parameters(RevisionListParams)),
+        openapi_extra=openapi_parameters(path_parameters, query_parameters(RevisionListParams)),
     )(list_revisions)
     router.get(
-        f"/{spec.name}/{{{docs.id_name}}}/revisions/{{number}}",
+        f"{record_path}/revisions/{{number}}",
         tags=[docs.tag],
         operation_id=f"get{docs.singular}Revision",
         summary=f"Get one revision of a {docs.singular.lower()}",
@@ -190,13 +200,13 @@ def add_revision_routes(router: APIRouter, spec: CollectionSpec[Any, Any]) -> No
             **error_responses(400, 404, 500, 503),
         },
         openapi_extra=openapi_parameters(
-            id_parameter,
+            path_parameters,
             {
                 "name": "number",
                 "in": "path",
                 "required": True,
                 "description": "The revision's number: 1 is the record's first.",
-                "schema": {"type": "integer", "minimum": 1, "examples": [1]},
+                "schema": {"type": "string", "pattern": NUMBER, "examples": ["1"]},
             },
         ),
     )(get_revision)
@@ -215,3 +225,7 @@ def _response(body: bytes, current: Snapshot) -> Response:
             "X-Dataset-Version": str(current.version),
         },
     )
+
+
+def base_of(spec: CollectionSpec[Any, Any], record_id: str) -> str:
+    return f"/v1/{spec.name}" if spec.single else f"/v1/{spec.name}/{record_id}"
