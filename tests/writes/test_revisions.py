@@ -155,3 +155,27 @@ def test_every_feed_entry_links_to_a_revision_that_answers(seeded: Engine) -> No
             assert entry["revision_path"].startswith(entry["path"] + "/revisions/")
         history = client.get("/v1/organization/revisions").json()
         assert [r["path"] for r in history["data"]] == [first["organization"]["revision_path"]]
+
+
+def test_a_fault_before_commit_leaves_no_revision(
+    seeded: Engine, dataset: Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The audit is in the changeset's transaction: a failure after it (here, writing the
+    feed) leaves no revision, no record and no version."""
+    import app.writes.step as step
+
+    with api(seeded) as client:
+        version = client.get("/v1/changes?limit=1").json()["meta"]["dataset_version"]
+
+    def broken(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("injected")
+
+    monkeypatch.setattr(step, "append_feed", broken)
+    with pytest.raises(RuntimeError, match="injected"):
+        _write(seeded, Operation.create("councils", _council(dataset)), "new forum", "r-9")
+    monkeypatch.undo()
+    with api(seeded) as client:
+        assert client.get(f"/v1/councils/{NEW_ID}/revisions").status_code == 404
+        assert client.get(f"/v1/councils/{NEW_ID}").status_code == 404
+        meta = client.get("/v1/changes?limit=1").json()["meta"]
+        assert meta["dataset_version"] == version
