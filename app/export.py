@@ -5,13 +5,14 @@ format (one `<collection>.toml` per stored collection, `[[<key>]]` records), so 
 * a maintainer's API edits can be reviewed as a diff against `seed/` and committed.
 
 Each record is its stored value (`record_states`: the record as its create schema writes
-it, what the write step compares), so the round trip is exact. Records come in the order
-of the shipped files where they are there, then by id. Dates are written as strings (the
-schema reads them alike), `null` values and empty lists and tables are left out (TOML has
-no null; the schemas' defaults are empty), and the files
-carry no comments: a curator's notes stay in `seed/`, and a diff shows them as removed.
+it, what the write step compares), so the round trip is exact. Like the shipped files
+(`order_from`), so a diff shows what changed: their order of records and of fields, their
+TOML dates, their default `reviewed`; new records come last, by id. `null` values and
+empty lists and tables are left out (TOML has no null; the schemas' defaults are empty).
+The files carry no comments: a curator's notes stay in `seed/`.
 """
 
+import datetime as dt
 import json
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
@@ -70,38 +71,67 @@ def export(
     written: dict[str, int] = {}
     for name, spec in specs.items():
         storage = spec.storage
-        order = _file_order(order_from / storage.file) if order_from is not None else {}
+        order, default, shipped = (
+            _file_order(order_from / storage.file) if order_from is not None else ({}, None, {})
+        )
         records = sorted(
             values[name].values(),
             key=lambda v: (order.get(str(v["id"]), len(order)), str(v["id"])),
         )
         text = f"# {storage.file}: exported from the database by `cica-api export`.\n\n"
-        text += "\n".join(render_record(storage.key, record) for record in records)
+        if default is not None and "reviewed" in storage.schema.model_fields:
+            # The shipped file's default `reviewed`, so records that keep it show no diff.
+            text += f"reviewed = {default}\n\n"
+            records = [
+                {k: v for k, v in r.items() if not (k == "reviewed" and v == default)}
+                for r in records
+            ]
+        text += "\n".join(
+            render_record(storage.key, record, shipped.get(str(record["id"]))) for record in records
+        )
         (directory / storage.file).write_text(text, encoding="utf-8")
         written[storage.file] = len(records)
     return Exported(written, version)
 
 
-def _file_order(path: Path) -> dict[str, int]:
-    """The position of each record id in a data file (none if it cannot be read)."""
+def _file_order(
+    path: Path,
+) -> tuple[dict[str, int], str | None, dict[str, dict[str, Any]]]:
+    """The position of each record id in a data file, the file's default `reviewed`, and
+    each record as the file writes it (nothing if it cannot be read)."""
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError):
-        return {}
-    records = next((v for v in document.values() if isinstance(v, list)), [])
-    return {str(r.get("id")): n for n, r in enumerate(records) if isinstance(r, dict)}
+        return {}, None, {}
+    records = [
+        r
+        for r in next((v for v in document.values() if isinstance(v, list)), [])
+        if isinstance(r, dict)
+    ]
+    default = document.get("reviewed")
+    order = {str(r.get("id")): n for n, r in enumerate(records)}
+    shipped = {str(r.get("id")): r for r in records}
+    return order, default.isoformat() if isinstance(default, dt.date) else None, shipped
 
 
-def render_record(key: str, record: Mapping[str, Any]) -> str:
+def render_record(
+    key: str, record: Mapping[str, Any], shipped: Mapping[str, Any] | None = None
+) -> str:
     """One `[[key]]` record: plain and inline values first, then each list of tables as
-    `[[key.field]]` (TOML puts a table's own keys before its sub-tables)."""
+    `[[key.field]]` (TOML puts a table's own keys before its sub-tables). Like `shipped`
+    (the record as the shipped file writes it), where given: its order of fields, and its
+    dates written as TOML dates, so a diff shows only what changed."""
+    shipped = shipped or {}
     lines = [f"[[{key}]]"]
     tables: list[tuple[str, list[Mapping[str, Any]]]] = []
-    for name, value in _ordered(record):
+    for name, value in _ordered(record, list(shipped)):
         if value is None or (value in ([], {}) and name != "id"):
             continue  # not given: the schema's default (checked by the round-trip tests)
         if _is_table_list(value) and not _short_rows(value):
             tables.append((name, value))
+            continue
+        if isinstance(shipped.get(name), dt.date) and isinstance(value, str):
+            lines.append(f"{_key(name)} = {value}")  # a TOML local date, as shipped
             continue
         lines.append(f"{_key(name)} = {_value(value, multiline=True)}")
     for name, items in tables:
@@ -115,11 +145,10 @@ def render_record(key: str, record: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _ordered(record: Mapping[str, Any]) -> Iterable[tuple[str, Any]]:
-    """`id` first, then the fields in the schema's order."""
-    if "id" in record:
-        yield "id", record["id"]
-    yield from ((name, value) for name, value in record.items() if name != "id")
+def _ordered(record: Mapping[str, Any], first: list[str]) -> Iterable[tuple[str, Any]]:
+    """`id` first, then the fields in `first`'s order, then the others in the schema's."""
+    names = ["id", *first, *record]
+    yield from ((name, record[name]) for name in dict.fromkeys(names) if name in record)
 
 
 def _short_rows(items: list[Mapping[str, Any]]) -> bool:
