@@ -247,11 +247,13 @@ class _Run:
         records whose file did not change take their database value."""
         assert self.session is not None
         files = {key: self._value(key, r) for key, r in after.items() if r is not None}
-        self.seed_read = files
+        base = read_base(self.session)
+        if files != base:
+            self.seed_read = files  # the next seed's base (unchanged: nothing to write)
         sides, conflicts = decide(
             files,
             stored,
-            read_base(self.session),
+            base,
             prefer=self.changeset.prefer,
             file_of={name: self._file(name) for name in self.specs},
         )
