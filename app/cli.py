@@ -110,6 +110,13 @@ def main(argv: list[str] | None = None) -> int:
         metavar="DIR",
         help="folder of the data files (default: the curated files shipped with the code)",
     )
+    seed.add_argument(
+        "--prefer",
+        choices=["files", "database"],
+        help="which side wins for a record changed both in its file and through the API "
+        "since the last seed (default: neither: such conflicts are listed and nothing is "
+        "written)",
+    )
 
     check = commands.add_parser("check-sources", help="check every quote against the documents")
     check.add_argument(
@@ -126,6 +133,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     review.add_argument("--json", action="store_true", help="print JSON instead of text")
 
+    export = commands.add_parser(
+        "export",
+        help="write the database's records as data files (the seed's format) into DIR",
+        description="Write the database's records as data files in the seed's format, so "
+        "that API edits can be reviewed and committed: `cica-api seed --data DIR` changes "
+        "nothing.",
+    )
+    export.add_argument("directory", type=Path, metavar="DIR")
+
     args = parser.parse_args(argv)
     configure_logging("info")
     handler = {
@@ -134,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         "seed": _seed,
         "check-sources": _check,
         "review": _review,
+        "export": _export,
         "keys": keys_cli.run,
     }
     return _operator_errors(args.command, handler[args.command], args)
@@ -201,7 +218,7 @@ def _seed(args: argparse.Namespace) -> int:
         elif problems := _quote_problems(documents, seed_dir):
             print(f"seed failed, nothing changed: {problems} problems with quotes", file=sys.stderr)
             return 1
-        report = load(engine, seed_dir=seed_dir, dry_run=args.dry_run)
+        report = load(engine, seed_dir=seed_dir, dry_run=args.dry_run, prefer=args.prefer)
     except SeedError as exc:
         print(f"seed failed, nothing changed: {exc}", file=sys.stderr)
         return 1
@@ -247,6 +264,30 @@ def _quote_problems(directory: Path, seed_dir: Path | None = None) -> int:
         f"{len(result.problems)} problems"
     )
     return len(result.problems)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from app.export import ExportError, export
+    from app.registry import COLLECTIONS
+    from seed import SEED_DIR
+
+    engine = _checked_engine()
+    try:
+        exported = export(engine, args.directory, COLLECTIONS, order_from=SEED_DIR)
+    except ExportError as exc:
+        print(f"export failed: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"export failed: {args.directory}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    records = sum(exported.files.values())
+    print(
+        f"exported {records} records in {len(exported.files)} files to {args.directory} "
+        f"(dataset version {exported.version})"
+    )
+    return 0
 
 
 def _review(args: argparse.Namespace) -> int:

@@ -350,6 +350,15 @@ class ChangeListParams(CollectionParams):
         "of the exports or pages you hold. The feed lists them oldest first.",
         examples=[1],
     )
+    after: int | None = Field(
+        default=None,
+        ge=0,
+        le=2**31 - 1,
+        description="Only changes after this entry (its `id`): a follower passes the last "
+        "`id` it read, which costs the same at any depth of the feed (`offset` stops at "
+        "10000).",
+        examples=[120],
+    )
     collection: str | None = Field(
         default=None,
         description="Only changes to records of this collection.",

@@ -51,6 +51,7 @@ from app.services import (
     reform_areas,
     sources,
 )
+from app.services.feed_pages import FeedReader
 from app.spec import CollectionSpec, Docs
 
 SLUG = r"^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$"
@@ -403,7 +404,8 @@ CHANGES = CollectionSpec(
     public_model=ChangePublic,
     list_params=params.ChangeListParams,
     object_params=params.ChangeParams,
-    build=changes.build,
+    build=changes.not_in_snapshot,
+    paged=FeedReader(frozenset()),
     keep=changes.keep,
     sort_keys=changes.SORT_KEYS,
     searchable=False,
@@ -417,7 +419,10 @@ CHANGES = CollectionSpec(
             "Every change to a record, oldest first: the dataset version it produced, when, "
             "the collection and id of the record, whether it was created, updated or "
             "deleted, and the fields that changed. Take the exports (`/v1/exports`) at "
-            "version N, then follow `?since=N`: each page's records are later changes."
+            "version N, then follow `?since=N`: each page's records are later changes; past "
+            "the first page, `after=` the last `id` you read pages at the same cost at any "
+            "depth. Each entry links to its record's revision (`revision_path`): who made the "
+            "change, why, and each field's value before and after."
         ),
         get_summary="Get a change",
         get_description="One entry of the change feed.",
@@ -444,7 +449,8 @@ def collections(*records: CollectionSpec[Any, Any]) -> tuple[CollectionSpec[Any,
         dataclasses.replace(
             CHANGES,
             list_params=params.change_list_params(stored),
-            build=changes.builder({spec.name for spec in records if spec.single}),
+            build=changes.not_in_snapshot,
+            paged=FeedReader(frozenset(spec.name for spec in records if spec.single)),
         ),
     )
 

@@ -65,6 +65,9 @@ class CollectionSpec(Generic[R, P]):
     """One record, served at `/v1/<name>` itself: no list route, no id in the path."""
     history: bool = False
     """Records are listed on the days they held a status (`as_of`)."""
+    paged: Any = None
+    """Read from the database a page at a time instead of held in the snapshot (the change
+    feed, which only grows): an `app.services.feed_pages.FeedReader`."""
     narrow: Callable[[R, P], R] | None = None
     """Trims a kept record to what the filters asked for (the CBM areas of a coordinator)."""
     examples: Mapping[str, Any] = field(default_factory=dict)

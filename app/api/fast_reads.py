@@ -53,8 +53,8 @@ class FastReads:
             pair = self.collections.get(parts[2])
             return pair[0] if pair else None
         pair = self.collections.get(parts[2])
-        if pair is None or not parts[3]:
-            return None
+        if pair is None or not parts[3] or parts[3] == "revisions":
+            return None  # (`/v1/organization/revisions`: FastAPI routes it)
         scope["path_params"] = {self.id_names[parts[2]]: parts[3]}
         return pair[1]
 

@@ -16,6 +16,7 @@ from app.models.partner import Partnership
 from app.models.party import Organization, State, StatusPeriod
 from app.models.reform_area import ReformArea
 from app.models.review import RecordReview
+from app.models.revision import Revision, SeedState
 from app.models.source import Source
 
 __all__ = [
@@ -38,6 +39,8 @@ __all__ = [
     "RecordReview",
     "RecordState",
     "ReformArea",
+    "Revision",
+    "SeedState",
     "Source",
     "State",
     "StatusPeriod",

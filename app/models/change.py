@@ -31,6 +31,9 @@ class Change(SQLModel, table=True):
     record_id: str = Field(max_length=80)
     action: str = Field(max_length=10)
     fields: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    revision: int | None = None
+    """The record's revision this change is (`revisions.number`); null before revisions
+    were kept."""
 
 
 class RecordState(SQLModel, table=True):
@@ -75,3 +78,16 @@ class ChangePublic(BaseModel):
         examples=[["history", "sources"]],
     )
     updated_at: UtcDateTime = PydanticField(description="When the change was made (UTC).")
+    revision: int | None = PydanticField(
+        default=None,
+        description="The record's revision this change is: who made it, why, and each "
+        "field's value before and after (absent for changes made before revisions were kept).",
+        examples=[3],
+        exclude_if=lambda v: v is None,
+    )
+    revision_path: str | None = PydanticField(
+        default=None,
+        description="Where that revision is read.",
+        examples=["/v1/members/KZ/revisions/3"],
+        exclude_if=lambda v: v is None,
+    )

@@ -21,6 +21,12 @@ SORT_KEYS: dict[str, Any] = {
 }
 
 
+def not_in_snapshot(_session: Session, _today: dt.date) -> list[Built[ChangePublic]]:
+    """The feed is read from the database in pages (`app.services.feed_pages`), never held
+    in the snapshot: it only grows."""
+    return []
+
+
 def build(session: Session, _today: dt.date) -> list[Built[ChangePublic]]:
     return build_with_paths(session, single=())
 
@@ -33,24 +39,32 @@ def builder(single: Collection[str]) -> Callable[[Session, dt.date], list[Built[
 
 def build_with_paths(session: Session, *, single: Collection[str]) -> list[Built[ChangePublic]]:
     rows = session.exec(select(Change).order_by(col(Change.id)))
-    return [
-        Built(
-            ChangePublic(
-                id=row.id or 0,
-                version=row.version,
-                collection=row.collection,
-                record_id=row.record_id,
-                path=f"/v1/{row.collection}"
-                if row.collection in single
-                else f"/v1/{row.collection}/{row.record_id}",
-                action=row.action,
-                fields=row.fields,
-                updated_at=row.changed_at,
-            ),
-            names=(row.collection, row.record_id),
-        )
-        for row in rows
-    ]
+    return [public(row, single) for row in rows]
+
+
+def public(row: Change, single: Collection[str]) -> Built[ChangePublic]:
+    """A feed entry, with the path of its record and of its revision."""
+    path = (
+        f"/v1/{row.collection}"
+        if row.collection in single
+        else f"/v1/{row.collection}/{row.record_id}"
+    )
+    revision = row.revision
+    return Built(
+        ChangePublic(
+            id=row.id or 0,
+            version=row.version,
+            collection=row.collection,
+            record_id=row.record_id,
+            path=path,
+            action=row.action,
+            fields=row.fields,
+            updated_at=row.changed_at,
+            revision=revision,
+            revision_path=f"{path}/revisions/{revision}" if revision is not None else None,
+        ),
+        names=(row.collection, row.record_id),
+    )
 
 
 def keep(change: ChangePublic, params: ChangeListParams) -> bool:

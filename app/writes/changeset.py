@@ -69,6 +69,12 @@ class Changeset:
     complete: bool = False
     """The operations are the whole dataset (a seed run): every record not among them is
     deleted, and so is every row no record produces."""
+    merge: bool = False
+    """A seed run: merged with the API's edits since the last seed (`app.writes.merge`)
+    instead of overwriting them; needs `complete`."""
+    prefer: Literal["files", "database"] | None = None
+    """Which side wins where a record changed both in its file and through the API (None:
+    such a conflict refuses the whole changeset)."""
 
 
 @dataclass(frozen=True)

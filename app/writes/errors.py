@@ -12,7 +12,7 @@ from typing import Literal
 from sqlalchemy import Table
 from sqlalchemy.exc import DataError, DBAPIError, SQLAlchemyError
 
-ErrorKind = Literal["invalid", "exists", "missing", "database"]
+ErrorKind = Literal["invalid", "exists", "missing", "database", "conflict"]
 
 
 class ChangesetError(Exception):

@@ -103,9 +103,15 @@ def store_values(session: Session, changes: Iterable[RecordChange], *, now: dt.d
 
 
 def append_feed(
-    session: Session, changes: Iterable[RecordChange], *, version: int, now: dt.datetime
+    session: Session,
+    changes: Iterable[RecordChange],
+    *,
+    version: int,
+    now: dt.datetime,
+    revisions: Mapping[RecordKey, int] | None = None,
 ) -> None:
-    """One entry per record whose rows changed, in collection and id order."""
+    """One entry per record whose rows changed, in collection and id order, each linked to
+    the record's revision (`revisions`: its number, by record)."""
     entries = [
         {
             "version": version,
@@ -114,6 +120,7 @@ def append_feed(
             "record_id": change.record_id,
             "action": change.action,
             "fields": change.fields,
+            "revision": (revisions or {}).get((change.collection, change.record_id)),
         }
         for change in sorted(changes, key=lambda c: (c.collection, c.record_id))
         if change.rows_changed

@@ -1,8 +1,8 @@
 """The write step: apply a changeset in one transaction under the writers' lock.
 
-    validate -> lock -> precondition -> check -> rows -> change feed -> version
+    validate -> lock -> precondition -> check -> rows -> version -> audit -> change feed
 
-(an audit of who changed what goes between rows and the feed, later). A seed run and a
+(the audit is a revision per changed record, `app.writes.audit`; feed entries link to it). A seed run and a
 maintainer's write are both changesets applied here; nothing in this module knows a
 collection by name: each collection's registry entry says how its records are stored
 (`app.core.storage`).
@@ -27,10 +27,12 @@ from app.models import RecordState
 from app.models.base import utc_now
 from app.models.derivation import DerivationCreate, PremiseCreate
 from app.spec import CollectionSpec
+from app.writes.audit import record_revisions
 from app.writes.changeset import Applied, Changeset, RecordKey, Value
 from app.writes.errors import ChangesetError, classify
 from app.writes.feed import append_feed, bump_version, record_change, store_values, value_of
 from app.writes.lock import LOCK_WAIT_SECONDS, writer_session
+from app.writes.merge import SeedConflict, decide, read_base, with_authors, write_base
 from app.writes.plan import (
     CITATIONS,
     DERIVATIONS,
@@ -168,8 +170,12 @@ class _Run:
         self._others: dict[type[SQLModel], dict[Key, Desired]] = {}
         self.world: FileWorld | None = None
         self._values: dict[RecordKey, Value] = {}
+        self.session: Session | None = None
+        self.seed_read: dict[RecordKey, Value] | None = None
+        """What a merging seed read from the files: the next seed's base."""
 
     def execute(self, session: Session) -> Applied:
+        self.session = session
         stored = self._stored(session)
         after = self._resolve(stored)
         world = self.world = (
@@ -230,7 +236,37 @@ class _Run:
         if self.complete:
             for key in stored:
                 after.setdefault(key, None)
+        if self.changeset.merge:
+            self._merge(stored, after)
         return after
+
+    def _merge(
+        self, stored: dict[RecordKey, Value | None], after: dict[RecordKey, BaseModel | None]
+    ) -> None:
+        """A seed run keeps the API's edits since the last seed (`app.writes.merge`):
+        records whose file did not change take their database value."""
+        assert self.session is not None
+        files = {key: self._value(key, r) for key, r in after.items() if r is not None}
+        base = read_base(self.session)
+        if files != base:
+            self.seed_read = files  # the next seed's base (unchanged: nothing to write)
+        sides, conflicts = decide(
+            files,
+            stored,
+            base,
+            prefer=self.changeset.prefer,
+            file_of={name: self._file(name) for name in self.specs},
+        )
+        if conflicts:
+            raise SeedConflict(with_authors(self.session, conflicts))
+        for key, side in sides.items():
+            if side == "files":
+                continue
+            value = stored.get(key)
+            storage = self.specs[key[0]].storage
+            assert storage is not None
+            after[key] = storage.schema.model_validate(value) if value is not None else None
+            self._values.pop(key, None)
 
     def _before(
         self, stored: dict[RecordKey, Value | None], after: dict[RecordKey, BaseModel | None]
@@ -533,7 +569,14 @@ class _Run:
                 applied.changes.append(change)
         store_values(session, applied.changes, now=self.now)
         applied.version = bump_version(session, changed=applied.changed, now=self.now)
-        append_feed(session, applied.changes, version=applied.version, now=self.now)
+        revisions = record_revisions(
+            session, self.changeset, applied.changes, version=applied.version, now=self.now
+        )
+        append_feed(
+            session, applied.changes, version=applied.version, now=self.now, revisions=revisions
+        )
+        if self.seed_read is not None:
+            write_base(session, self.seed_read)
         return applied
 
     def writer_failure(self, error: SQLAlchemyError) -> Failure:

@@ -17,6 +17,7 @@ from app.cli import EVENT_LOOP
 from scripts.bench import rate_limits
 from scripts.bench.ceiling import capture, ceiling_server, http_parser
 from scripts.bench.database import database
+from scripts.bench.feed import feed_criteria
 from scripts.bench.measurements import (
     MemoryFigures,
     header_flood,
@@ -158,6 +159,8 @@ def main() -> int:
         except Exception as exc:
             lines.append(f"write benchmark failed: {type(exc).__name__}: {exc}")
 
+        feed = feed_criteria(url)  # last: it adds 100,000 entries to the feed
+
     print_table(results, generator)
     print()
     for line in lines:
@@ -177,6 +180,7 @@ def main() -> int:
     criteria += [] if limited else rate_limits.missing_criteria(args.redis_url)
     criteria.append(memory_result)
     criteria.append(snapshot_criterion(snapshot))
+    criteria += feed
     print_criteria(criteria)
     print(f"total time: {time.monotonic() - began:.0f} s")
     return 0

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from app.api.v1 import exports, search
 from app.api.v1.collection import Handler, add_collection_routes
+from app.api.v1.revisions import add_revision_routes
 from app.api.v1.writes import add_write_routes
 from app.spec import CollectionSpec
 
@@ -26,6 +27,8 @@ def _router(collections: tuple[CollectionSpec[Any, Any], ...]) -> tuple[APIRoute
     router = APIRouter(prefix="/v1")
     router.include_router(search.router)  # routes are matched in order: the fixed path first
     reads = {spec.name: add_collection_routes(router, spec) for spec in collections}
+    for spec in collections:
+        add_revision_routes(router, spec)
     router.include_router(exports.router)
     for spec in collections:
         if spec.storage is not None:

@@ -18,6 +18,7 @@ from app.api.parameters import (
     query_parameters,
 )
 from app.api.representation import negotiated, object_response, page_response, snapshot, view
+from app.api.v1.paged import paged_routes
 from app.core.deprecation import deprecated, openapi_headers
 from app.core.errors import NotFound, error_responses
 from app.core.formats import JSON, LIST_FORMATS, OBJECT_FORMATS
@@ -196,7 +197,10 @@ def add_collection_routes(
     record_schema: Any = spec.public_model | sparse_model(spec.public_model)
     if spec.single:
         return _add_single_route(router, spec, path, record_schema)
-    list_handler, get_handler = _list_route(spec, path), _get_route(spec, path)
+    if spec.paged is not None:
+        list_handler, get_handler = paged_routes(spec, path)
+    else:
+        list_handler, get_handler = _list_route(spec, path), _get_route(spec, path)
     if docs.deprecation is not None:
         list_handler = deprecated(list_handler, docs.deprecation)
         get_handler = deprecated(get_handler, docs.deprecation)

@@ -66,6 +66,8 @@ def _build(
     files: dict[str, tuple[Format, bytes]] = {}
     everything: dict[str, Any] = {}
     for spec in collections:
+        if spec.paged is not None:
+            continue  # the change feed: followed at /v1/changes, never held in memory
         data = current.get(spec)
         items = _whole(spec, data)
         everything[spec.name] = [item.data["en"] for item in items]
