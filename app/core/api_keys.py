@@ -25,7 +25,7 @@ import re
 import secrets
 import string
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Final
 
@@ -36,6 +36,8 @@ from app.core.errors import ServiceUnavailable, Unauthorized
 logger = logging.getLogger("app.keys")
 STOP_SECONDS = 5.0
 """How long shutdown waits for the poller to end."""
+UNKNOWN_RELOAD_SECONDS = 0.2
+"""The least time between two reads of the key table for keys the ring does not hold."""
 
 PREFIX: Final = "cica_"
 PUBLIC_ID_HEX: Final = 12
@@ -95,6 +97,9 @@ class KeyRing:
     def __init__(self) -> None:
         self.keys: dict[str, KnownKey] = {}
         self.loaded = False
+        self.reload: Callable[[], Awaitable[None]] | None = None
+        """Reads the key table now (the poller's, set while it runs): a key made a moment
+        ago on another process works at once, not after the next poll."""
         self._verified: dict[bytes, str] = {}
         """`Authorization` values whose secret was verified -> public id. Only values that
         verified get in (at most a few per key), and it is emptied at every poll."""
@@ -123,6 +128,13 @@ class KeyRing:
                 f"{expired.isoformat().replace('+00:00', 'Z')}."
             )
         return known.principal
+
+    def is_unknown(self, authorization: bytes) -> bool:
+        """A well-formed key whose public id this ring does not hold (perhaps made since
+        the last poll)."""
+        scheme, _, token = authorization.strip().partition(b" ")
+        match = KEY_PATTERN.fullmatch(token.strip()) if scheme.lower() == b"bearer" else None
+        return match is not None and self.loaded and match.group(1).decode() not in self.keys
 
     def _verify(self, authorization: bytes) -> str:
         """The public id of a well-formed key whose secret matches its stored hash."""
@@ -164,14 +176,33 @@ class KeyPoller:
         self._task: asyncio.Task[None] | None = None
         self._failing: str | None = None
         self._stopping = False
+        self._read_started = float("-inf")
+        self._reloading = asyncio.Lock()
 
     async def start(self) -> None:
         await self.refresh()
         self._task = asyncio.create_task(self._run())
+        self.ring.reload = self.reload_for_unknown
+
+    async def reload_for_unknown(self) -> None:
+        """Read the keys again for a key the ring does not hold: once a read has started
+        since the caller asked, its answer is the caller's. Reads start at most once per
+        `UNKNOWN_RELOAD_SECONDS`, so a flood of made-up keys costs a few small reads a
+        second; callers meanwhile wait their turn (bounded by the connection cap)."""
+        asked = time.monotonic()
+        async with self._reloading:
+            for _ in range(2):  # a second time if the read joined had started before
+                if self._read_started >= asked:
+                    return
+                wait = self._read_started + UNKNOWN_RELOAD_SECONDS - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                await self.refresh()
 
     async def stop(self) -> None:
         """Stop polling; never waits long on a read in flight (it is abandoned)."""
         self._stopping = True
+        self.ring.reload = None
         self._flight.cancel()
         if self._task is not None:
             self._task.cancel()
@@ -196,4 +227,5 @@ class KeyPoller:
             self._failing = message
             return
         self._failing = None
+        self._read_started = self._flight.started_at
         self.ring.replace(keys)

@@ -77,8 +77,16 @@ class CallerMiddleware:
         try:
             principal = self.keys.authenticate(authorization)
         except ProblemError as refusal:
-            await self._refuse(scope, receive, send, refusal, address)
-            return
+            reload = self.keys.reload
+            if reload is None or not self.keys.is_unknown(authorization):
+                await self._refuse(scope, receive, send, refusal, address)
+                return
+            await reload()  # a key made since the last poll works at once
+            try:
+                principal = self.keys.authenticate(authorization)
+            except ProblemError as still:
+                await self._refuse(scope, receive, send, still, address)
+                return
         state[PRINCIPAL], state[KEY_NAME] = principal, principal.name
         counted = (principal.name, principal.scope)
         self.key_requests[counted] = self.key_requests.get(counted, 0) + 1

@@ -17,6 +17,7 @@ import contextlib
 import datetime as dt
 import gc
 import logging
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -43,9 +44,12 @@ class SingleFlight:
         self.timeout = timeout
         self._limiter = anyio.CapacityLimiter(1)
         self._task: asyncio.Future[Any] | None = None
+        self.started_at = float("-inf")
+        """When the call in flight (or the last one) started, on `time.monotonic()`."""
 
     async def run(self, call: Callable[[], T]) -> T:
         if self._task is None or self._task.done():
+            self.started_at = time.monotonic()
             # Abandoned on cancel: shutting down never waits on a thread stuck in a driver.
             self._task = asyncio.ensure_future(
                 anyio.to_thread.run_sync(call, limiter=self._limiter, abandon_on_cancel=True)
