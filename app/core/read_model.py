@@ -178,14 +178,17 @@ class Maintainer:
                 self.collections,
                 today=self.today,
                 review_after_months=self.review_after_months,
+                previous=current,
             )
         )
         self.read_model.swap(snapshot)
         logger.info(
-            "snapshot of dataset version %d: %d records in %.1f ms",
+            "snapshot of dataset version %d: %d records in %.1f ms (%d of %d collections read)",
             snapshot.version,
             snapshot.records,
             snapshot.build_seconds * 1000,
+            len(snapshot.rebuilt),
+            len(snapshot.collections),
         )
         return True
 
