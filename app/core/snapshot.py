@@ -103,6 +103,8 @@ class Item(Generic[R]):
     """`\x00` before every folded name: a name prefix test is one substring test."""
     sort_key: str
     """The folded English name, to order search hits."""
+    built: Built[R] | None = None
+    """What the builder returned: an equal one in the next version reuses this item."""
     memo: dict[Any, Any] = field(default_factory=dict)
     """Representations made on first use (a CSV line, a search hit), kept with the record
     so they go when its snapshot goes."""
@@ -350,20 +352,46 @@ def _item(built: Built[R], columns: Sequence[Column]) -> Item[R]:
         blob=" " + "\x00 ".join((*sorted(exact), *names)),
         name_starts="".join("\x00" + name for name in names),
         sort_key=fold(str(data[DEFAULT_LANGUAGE].get("name") or plain.get("title") or record_id)),
+        built=built,
     )
 
 
-def collection_data(built: Iterable[Built[R]], model: type[BaseModel]) -> CollectionData[R]:
-    columns = tuple(csv_columns(model))
+def collection_data(
+    built: Iterable[Built[R]],
+    model: type[BaseModel],
+    previous: CollectionData[R] | None = None,
+) -> CollectionData[R]:
+    """The collection's items, indexed. An item of `previous` whose builder output equals
+    the new one is reused (its encodings are what they would be made again); when all are,
+    in the same order, `previous` itself is returned, so everything kept with it (its
+    search index part, say) is kept too."""
+    columns = tuple(csv_columns(model)) if previous is None else previous.columns
+    reusable: dict[str, list[Item[R]]] = {}
+    for old in previous.items if previous is not None else ():
+        reusable.setdefault(old.id, []).append(old)
     items: list[Item[R]] = []
     by_id: dict[str, Item[R]] = {}
     for entry in built:
-        item = _item(entry, columns)
+        item = _reused(entry, reusable) or _item(entry, columns)
         items.append(item)
         if entry.primary:
             for key in (item.id, *entry.aliases):
                 by_id[key.lower()] = item
+    if (
+        previous is not None
+        and len(items) == len(previous.items)
+        and all(new is old for new, old in zip(items, previous.items, strict=True))
+    ):
+        return previous
     return CollectionData(tuple(items), by_id, columns, csv_header(columns), DayIndex.of(items))
+
+
+def _reused(entry: Built[R], reusable: Mapping[str, list[Item[R]]]) -> Item[R] | None:
+    record_id = getattr(entry.record, "id", None)
+    for old in reusable.get(str(record_id), ()):
+        if old.built == entry:
+            return old
+    return None
 
 
 def read_version(session: Session) -> tuple[int, dt.datetime]:
@@ -414,7 +442,8 @@ def build_snapshot(
     collections: dict[str, CollectionData[Any]] = {}
     for spec in specs:
         if spec.name in raw:
-            collections[spec.name] = collection_data(raw[spec.name], spec.public_model)
+            before = previous.collections.get(spec.name) if previous and changed else None
+            collections[spec.name] = collection_data(raw[spec.name], spec.public_model, before)
         else:
             assert previous is not None
             collections[spec.name] = previous.collections[spec.name]
