@@ -4,7 +4,9 @@ At start the database is brought to the migration head, seeded if empty and read
 snapshot. If the database is down, the server starts anyway: reads and `/readyz` answer
 503 until it answers, then the same steps run and the server serves, with no restart.
 Afterwards the dataset version is polled every `CICA_VERSION_POLL_SECONDS`; a new version
-(or a new day, for date-dependent fields) builds a new snapshot, swapped in atomically.
+(or a new day, for date-dependent fields) builds a new snapshot from the previous one,
+reading again only what the new versions changed (`build_snapshot(previous=...)`), and
+swaps it in atomically.
 While the database is away, the last snapshot keeps being served.
 
 Every database call runs in a worker thread and is awaited for at most `CICA_DB_TIMEOUT`;
