@@ -29,6 +29,12 @@ from app.core.text import fold
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 REVIEW_AFTER_MONTHS = "cica.review_after_months"
 """Session-info key the services read the review setting from while a snapshot builds."""
+PARTIAL_READ = "cica.partial_read"
+"""Session-info key set while an incremental snapshot reads a few collections again: the
+rows keyed by record (citations, reviews, derivations) are then read per record type."""
+PARTIAL_SHARE = 0.5
+"""An incremental build reading more than this share of the collections reads the rows
+keyed by record all at once (fewer queries)."""
 
 
 R = TypeVar("R", bound=BaseModel)
@@ -437,6 +443,7 @@ def build_snapshot(
         version, modified = read_version(session)
         changed = _changed_since(session, previous, version, day, specs)
         rebuilt = [spec for spec in specs if changed is None or affected(spec, changed)]
+        session.info[PARTIAL_READ] = len(rebuilt) <= PARTIAL_SHARE * len(specs)
         raw = {spec.name: spec.build(session, day) for spec in rebuilt}
         tags = read_record_tags(session, changed)
     collections: dict[str, CollectionData[Any]] = {}
