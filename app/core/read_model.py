@@ -169,11 +169,15 @@ class Maintainer:
         async with self._refreshing:
             return await self._refresh()
 
-    async def _refresh(self) -> bool:
+    async def _refresh(self, *, behind: bool = False) -> bool:
+        """`behind`: the caller knows of a newer version (a write's), so the version is
+        not asked for first."""
         current = self.read_model.current
-        version = await self._work.run(lambda: read_version_of(self.engine))
-        if current is not None and current.version == version and current.day == self.today():
-            return False
+        if not behind:
+            version = await self._work.run(lambda: read_version_of(self.engine))
+            same_day = current is not None and current.day == self.today()
+            if current is not None and current.version == version and same_day:
+                return False
         snapshot = await self._work.run(
             lambda: build_snapshot(
                 self.engine,
@@ -210,7 +214,7 @@ class Maintainer:
             while not reached():
                 async with self._refreshing:
                     if not reached():  # a build that ran while this waited may hold it
-                        await self._refresh()
+                        await self._refresh(behind=True)
 
         try:
             await asyncio.wait_for(reach(), timeout)
