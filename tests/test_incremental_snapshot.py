@@ -114,6 +114,22 @@ def test_an_incremental_snapshot_equals_a_full_build_after_an_edit(
     assert set(incremental.rebuilt).isdisjoint(unaffected)
 
 
+def test_several_versions_since_the_previous_snapshot_are_read_together(
+    seeded: Engine, dataset: Dataset
+) -> None:
+    """A replica that polls may see several versions at once: it reads again what any of
+    them changed."""
+    previous = build_snapshot(seeded, COLLECTIONS)
+    for collection in ("councils", "officials"):
+        record = dataset.records[collection][0]
+        operation = Operation.update(collection, edited(record))
+        apply(seeded, Changeset((operation,), author="t", summary="s", request_id="r"), COLLECTIONS)
+    incremental = build_snapshot(seeded, COLLECTIONS, previous=previous)
+    assert incremental.version == previous.version + 2
+    assert {"councils", "officials"} <= set(incremental.rebuilt) < {s.name for s in COLLECTIONS}
+    assert served(incremental) == served(build_snapshot(seeded, COLLECTIONS))
+
+
 def test_a_version_the_feed_does_not_name_reads_everything(seeded: Engine) -> None:
     from app.models import DatasetVersion
 
