@@ -54,11 +54,22 @@ from app.services import (
 from app.services.feed_pages import FeedReader
 from app.spec import CollectionSpec, Docs
 
+
+def cited_by(*collections: str) -> frozenset[str]:
+    """What a cited collection's records show (`CollectionSpec.shows`): `collections`, the
+    sources (each citation's date decides whether a record needs review) and the conflicts
+    (the competing claims about its fields, in `disputed`)."""
+    return frozenset({*collections, sources.COLLECTION, conflicts.COLLECTION})
+
+
 SLUG = r"^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$"
 STATE_ID = r"^[A-Za-z]{2,3}$"
 
 MEMBERS = CollectionSpec(
     name=members.COLLECTION,
+    shows=cited_by(
+        cbm.COLLECTION, chairmanships.COLLECTION, meetings.COLLECTION, observers.COLLECTION
+    ),
     storage=members.STORAGE,
     public_model=MemberPublic,
     list_params=params.MemberListParams,
@@ -88,6 +99,7 @@ MEMBERS = CollectionSpec(
 )
 OBSERVERS = CollectionSpec(
     name=observers.COLLECTION,
+    shows=cited_by(members.COLLECTION, partners.COLLECTION),
     storage=observers.STORAGE,
     public_model=ObserverPublic,
     list_params=params.ObserverListParams,
@@ -118,6 +130,7 @@ OBSERVERS = CollectionSpec(
 )
 PARTNERS = CollectionSpec(
     name=partners.COLLECTION,
+    shows=cited_by(observers.COLLECTION),
     storage=partners.STORAGE,
     public_model=PartnerOrganizationPublic,
     list_params=params.PartnerListParams,
@@ -146,6 +159,7 @@ PARTNERS = CollectionSpec(
 )
 COUNCILS = CollectionSpec(
     name=councils.COLLECTION,
+    shows=cited_by(),
     storage=councils.STORAGE,
     public_model=CouncilPublic,
     list_params=params.CouncilListParams,
@@ -174,6 +188,7 @@ COUNCILS = CollectionSpec(
 )
 REFORM_AREAS = CollectionSpec(
     name=reform_areas.COLLECTION,
+    shows=cited_by(),
     storage=reform_areas.STORAGE,
     public_model=ReformAreaPublic,
     list_params=params.ReformAreaListParams,
@@ -201,6 +216,7 @@ REFORM_AREAS = CollectionSpec(
 )
 CHAIRMANSHIPS = CollectionSpec(
     name=chairmanships.COLLECTION,
+    shows=cited_by(members.COLLECTION, observers.COLLECTION),
     storage=chairmanships.STORAGE,
     public_model=ChairmanshipPublic,
     list_params=params.ChairmanshipListParams,
@@ -226,6 +242,7 @@ CHAIRMANSHIPS = CollectionSpec(
 )
 MEETINGS = CollectionSpec(
     name=meetings.COLLECTION,
+    shows=cited_by(councils.COLLECTION),
     storage=meetings.STORAGE,
     public_model=MeetingPublic,
     list_params=params.MeetingListParams,
@@ -253,6 +270,7 @@ MEETINGS = CollectionSpec(
 )
 CBM_DIMENSIONS = CollectionSpec(
     name=cbm.COLLECTION,
+    shows=cited_by(),
     storage=cbm.STORAGE,
     public_model=CbmDimensionPublic,
     list_params=params.CbmDimensionListParams,
@@ -282,6 +300,7 @@ CBM_DIMENSIONS = CollectionSpec(
 )
 CONFLICTS = CollectionSpec(
     name=conflicts.COLLECTION,
+    shows=frozenset({sources.COLLECTION}),
     storage=conflicts.STORAGE,
     public_model=ConflictPublic,
     list_params=params.ConflictListParams,
@@ -340,6 +359,7 @@ SOURCES = CollectionSpec(
 
 OFFICIALS = CollectionSpec(
     name=officials.COLLECTION,
+    shows=cited_by(members.COLLECTION, observers.COLLECTION),
     storage=officials.STORAGE,
     public_model=OfficialPublic,
     list_params=params.OfficialListParams,

@@ -71,3 +71,11 @@ class CollectionSpec(Generic[R, P]):
     narrow: Callable[[R, P], R] | None = None
     """Trims a kept record to what the filters asked for (the CBM areas of a coordinator)."""
     examples: Mapping[str, Any] = field(default_factory=dict)
+    shows: frozenset[str] | None = None
+    """The other collections whose stored rows `build` reads (a member's chairmanships,
+    the sources every citation's date comes from): a change to one of them rebuilds this
+    collection in an incremental snapshot (`app.core.snapshot.affected`). Rows keyed by
+    record (citations, reviews, derivations) are taken to be read for the collection's own
+    records only. None, the default: it shows every collection (the sources count every
+    citation), so it is rebuilt on any change. tests/test_incremental_snapshot.py checks
+    the tables each builder reads against this."""

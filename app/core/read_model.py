@@ -4,7 +4,9 @@ At start the database is brought to the migration head, seeded if empty and read
 snapshot. If the database is down, the server starts anyway: reads and `/readyz` answer
 503 until it answers, then the same steps run and the server serves, with no restart.
 Afterwards the dataset version is polled every `CICA_VERSION_POLL_SECONDS`; a new version
-(or a new day, for date-dependent fields) builds a new snapshot, swapped in atomically.
+(or a new day, for date-dependent fields) builds a new snapshot from the previous one,
+reading again only what the new versions changed (`build_snapshot(previous=...)`), and
+swaps it in atomically.
 While the database is away, the last snapshot keeps being served.
 
 Every database call runs in a worker thread and is awaited for at most `CICA_DB_TIMEOUT`;
@@ -171,25 +173,32 @@ class Maintainer:
         async with self._refreshing:
             return await self._refresh()
 
-    async def _refresh(self) -> bool:
+    async def _refresh(self, *, behind: bool = False) -> bool:
+        """`behind`: the caller knows of a newer version (a write's), so the version is
+        not asked for first."""
         current = self.read_model.current
-        version = await self._work.run(lambda: read_version_of(self.engine))
-        if current is not None and current.version == version and current.day == self.today():
-            return False
+        if not behind:
+            version = await self._work.run(lambda: read_version_of(self.engine))
+            same_day = current is not None and current.day == self.today()
+            if current is not None and current.version == version and same_day:
+                return False
         snapshot = await self._work.run(
             lambda: build_snapshot(
                 self.engine,
                 self.collections,
                 today=self.today,
                 review_after_months=self.review_after_months,
+                previous=current,
             )
         )
         self.read_model.swap(snapshot)
         logger.info(
-            "snapshot of dataset version %d: %d records in %.1f ms",
+            "snapshot of dataset version %d: %d records in %.1f ms (%d of %d collections read)",
             snapshot.version,
             snapshot.records,
             snapshot.build_seconds * 1000,
+            len(snapshot.rebuilt),
+            len(snapshot.collections),
         )
         return True
 
@@ -209,7 +218,7 @@ class Maintainer:
             while not reached():
                 async with self._refreshing:
                     if not reached():  # a build that ran while this waited may hold it
-                        await self._refresh()
+                        await self._refresh(behind=True)
 
         try:
             await asyncio.wait_for(reach(), timeout)

@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.utils import format_datetime
 from typing import Any, Generic, Protocol, TypeVar
@@ -29,6 +29,12 @@ from app.core.text import fold
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 REVIEW_AFTER_MONTHS = "cica.review_after_months"
 """Session-info key the services read the review setting from while a snapshot builds."""
+PARTIAL_READ = "cica.partial_read"
+"""Session-info key set while an incremental snapshot reads a few collections again: the
+rows keyed by record (citations, reviews, derivations) are then read per record type."""
+PARTIAL_SHARE = 0.5
+"""An incremental build reading more than this share of the collections reads the rows
+keyed by record all at once (fewer queries)."""
 
 
 R = TypeVar("R", bound=BaseModel)
@@ -48,6 +54,9 @@ class Readable(Protocol):
 
     @property
     def build(self) -> Callable[[Session, dt.date], Sequence["Built[Any]"]]: ...
+
+    @property
+    def shows(self) -> frozenset[str] | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +109,8 @@ class Item(Generic[R]):
     """`\x00` before every folded name: a name prefix test is one substring test."""
     sort_key: str
     """The folded English name, to order search hits."""
+    built: Built[R] | None = None
+    """What the builder returned: an equal one in the next version reuses this item."""
     memo: dict[Any, Any] = field(default_factory=dict)
     """Representations made on first use (a CSV line, a search hit), kept with the record
     so they go when its snapshot goes."""
@@ -201,26 +212,22 @@ GRAM = 3
 
 
 @dataclass(frozen=True)
-class SearchIndex:
-    """Every searchable record, in the order hits of equal score are ranked (collections in
-    registry order, then by English name), and keyed by every folded text of up to `GRAM`
-    characters their search texts contain: a query of up to `GRAM` characters finds its
-    candidates with one lookup, a longer one tests only the records holding its first
-    `GRAM` characters."""
+class SearchPart:
+    """One collection's share of the search index: its primary records ranked by English
+    name (list order within a tie), keyed by every folded text of up to `GRAM` characters
+    their search texts contain. Kept from one snapshot to the next while the collection's
+    data is (`SearchIndex.of`)."""
 
+    data: CollectionData[Any]
     entries: tuple[SearchEntry, ...]
     grams: Mapping[str, tuple[SearchEntry, ...]]
 
     @classmethod
-    def of(cls, collections: Sequence[tuple[str, CollectionData[Any]]]) -> "SearchIndex":
-        ranked = [
-            (order, item.sort_key, (name, item))
-            for order, (name, data) in enumerate(collections)
-            for item in data.items
-            if item.primary
-        ]
-        ranked.sort(key=lambda entry: entry[:2])  # stable: list order within a tie
-        entries = tuple(entry for _, _, entry in ranked)
+    def of(cls, name: str, data: CollectionData[Any]) -> "SearchPart":
+        ranked = sorted(
+            (item for item in data.items if item.primary), key=lambda item: item.sort_key
+        )  # stable: list order within a tie
+        entries = tuple((name, item) for item in ranked)
         grams: dict[str, list[SearchEntry]] = {}
         for entry in entries:
             blob = entry[1].blob
@@ -232,11 +239,44 @@ class SearchIndex:
             for gram in found:
                 if "\x00" not in gram:  # a separator, never in a folded query
                     grams.setdefault(gram, []).append(entry)
-        return cls(entries, {gram: tuple(found) for gram, found in grams.items()})
+        return cls(data, entries, {gram: tuple(found) for gram, found in grams.items()})
+
+
+@dataclass(frozen=True)
+class SearchIndex:
+    """Every searchable record, in the order hits of equal score are ranked (collections in
+    registry order, then by English name), indexed by the short texts they contain (one
+    `SearchPart` per collection): a query of up to `GRAM` characters finds its candidates
+    with one lookup per collection, a longer one tests only the records holding its first
+    `GRAM` characters."""
+
+    parts: tuple[tuple[str, SearchPart], ...]
+
+    @classmethod
+    def of(
+        cls,
+        collections: Sequence[tuple[str, CollectionData[Any]]],
+        previous: "SearchIndex | None" = None,
+    ) -> "SearchIndex":
+        """The index of `collections`, reusing the parts of `previous` whose collection
+        data is the same object (an incremental snapshot keeps unaffected collections)."""
+        kept = dict(previous.parts) if previous is not None else {}
+        parts = []
+        for name, data in collections:
+            part = kept.get(name)
+            if part is None or part.data is not data:
+                part = SearchPart.of(name, data)
+            parts.append((name, part))
+        return cls(tuple(parts))
+
+    @property
+    def entries(self) -> tuple[SearchEntry, ...]:
+        return tuple(entry for _, part in self.parts for entry in part.entries)
 
     def candidates(self, needle: str) -> Sequence[SearchEntry]:
         """Entries whose search texts contain `needle` (folded), in `entries` order."""
-        found = self.grams.get(needle[:GRAM], ())
+        key = needle[:GRAM]
+        found = [entry for _, part in self.parts for entry in part.grams.get(key, ())]
         if len(needle) <= GRAM:
             return found
         return [entry for entry in found if needle in entry[1].blob]
@@ -258,6 +298,8 @@ class Snapshot:
     record_tags: Mapping[tuple[str, str], str] = field(default_factory=dict)
     """(collection, id) -> `value_tag` of the record as stored: the first part of its
     detail's ETag, which `If-Match` on a write is checked against (`app.writes.preconditions`)."""
+    rebuilt: tuple[str, ...] = ()
+    """The collections read from the database for this snapshot (all, unless incremental)."""
     last_modified_http: str = field(init=False)
     last_modified_raw: bytes = field(init=False)
     version_raw: bytes = field(init=False)
@@ -316,20 +358,46 @@ def _item(built: Built[R], columns: Sequence[Column]) -> Item[R]:
         blob=" " + "\x00 ".join((*sorted(exact), *names)),
         name_starts="".join("\x00" + name for name in names),
         sort_key=fold(str(data[DEFAULT_LANGUAGE].get("name") or plain.get("title") or record_id)),
+        built=built,
     )
 
 
-def collection_data(built: Iterable[Built[R]], model: type[BaseModel]) -> CollectionData[R]:
-    columns = tuple(csv_columns(model))
+def collection_data(
+    built: Iterable[Built[R]],
+    model: type[BaseModel],
+    previous: CollectionData[R] | None = None,
+) -> CollectionData[R]:
+    """The collection's items, indexed. An item of `previous` whose builder output equals
+    the new one is reused (its encodings are what they would be made again); when all are,
+    in the same order, `previous` itself is returned, so everything kept with it (its
+    search index part, say) is kept too."""
+    columns = tuple(csv_columns(model)) if previous is None else previous.columns
+    reusable: dict[str, list[Item[R]]] = {}
+    for old in previous.items if previous is not None else ():
+        reusable.setdefault(old.id, []).append(old)
     items: list[Item[R]] = []
     by_id: dict[str, Item[R]] = {}
     for entry in built:
-        item = _item(entry, columns)
+        item = _reused(entry, reusable) or _item(entry, columns)
         items.append(item)
         if entry.primary:
             for key in (item.id, *entry.aliases):
                 by_id[key.lower()] = item
+    if (
+        previous is not None
+        and len(items) == len(previous.items)
+        and all(new is old for new, old in zip(items, previous.items, strict=True))
+    ):
+        return previous
     return CollectionData(tuple(items), by_id, columns, csv_header(columns), DayIndex.of(items))
+
+
+def _reused(entry: Built[R], reusable: Mapping[str, list[Item[R]]]) -> Item[R] | None:
+    record_id = getattr(entry.record, "id", None)
+    for old in reusable.get(str(record_id), ()):
+        if old.built == entry:
+            return old
+    return None
 
 
 def read_version(session: Session) -> tuple[int, dt.datetime]:
@@ -355,8 +423,15 @@ def build_snapshot(
     *,
     today: Callable[[], dt.date] = dt.date.today,
     review_after_months: int | None = None,
+    previous: "Snapshot | None" = None,
 ) -> Snapshot:
-    """Read the whole dataset in one session (one transaction, so one version) and index it.
+    """Read the dataset in one session (one transaction, so one version) and index it.
+
+    Given the `previous` snapshot (built by the same `specs` and settings), only the
+    collections the versions since it changed are read again, with those that show them
+    (`affected`); the rest is kept as it was. What changed is learnt from the change feed;
+    a version without feed entries, a gap, or a new day reads everything, as does no
+    `previous`. Either way the result equals a full build (tests/test_incremental_snapshot.py).
 
     `review_after_months` is how long a current state may go unattested before a record
     `needs_review` (the services' default when None)."""
@@ -366,21 +441,73 @@ def build_snapshot(
         if review_after_months is not None:
             session.info[REVIEW_AFTER_MONTHS] = review_after_months
         version, modified = read_version(session)
-        raw = {spec.name: spec.build(session, day) for spec in specs}
-        tags = read_record_tags(session)
-    collections = {spec.name: collection_data(raw[spec.name], spec.public_model) for spec in specs}
+        changed = _changed_since(session, previous, version, day, specs)
+        rebuilt = [spec for spec in specs if changed is None or affected(spec, changed)]
+        session.info[PARTIAL_READ] = len(rebuilt) <= PARTIAL_SHARE * len(specs)
+        raw = {spec.name: spec.build(session, day) for spec in rebuilt}
+        tags = read_record_tags(session, changed)
+    collections: dict[str, CollectionData[Any]] = {}
+    for spec in specs:
+        if spec.name in raw:
+            before = previous.collections.get(spec.name) if previous and changed else None
+            collections[spec.name] = collection_data(raw[spec.name], spec.public_model, before)
+        else:
+            assert previous is not None
+            collections[spec.name] = previous.collections[spec.name]
+    reused: SearchIndex | None = None
+    if previous is not None and changed is not None:
+        kept = {key: tag for key, tag in previous.record_tags.items() if key[0] not in changed}
+        tags = kept | tags
+        reused = previous.search
     searchable = [(spec.name, collections[spec.name]) for spec in specs if spec.searchable]
     return Snapshot(
         version=version,
         last_modified=modified,
         day=day,
         collections=collections,
-        search=SearchIndex.of(searchable),
+        search=SearchIndex.of(searchable, reused),
         build_seconds=time.perf_counter() - started,
-        data_as_of=_latest_review(raw.values()),
-        sources_until=_newest_source(raw.get("sources", ())),
+        data_as_of=_latest_review(collections.values()),
+        sources_until=_newest_source(collections.get("sources")),
         record_tags=tags,
+        rebuilt=tuple(raw),
     )
+
+
+def affected(spec: Readable, changed: Collection[str]) -> bool:
+    """Whether `spec`'s records may differ once the collections `changed` have: it is one of
+    them, or shows one of them (`shows`; None: it shows every collection)."""
+    shows = spec.shows
+    return shows is None or spec.name in changed or not shows.isdisjoint(changed)
+
+
+def _changed_since(
+    session: Session,
+    previous: "Snapshot | None",
+    version: int,
+    day: dt.date,
+    specs: Sequence[Readable],
+) -> frozenset[str] | None:
+    """The collections the change feed names for the versions after `previous` up to
+    `version`; None when everything must be read (no previous, a new day, other
+    collections, or a version the feed has no entry for)."""
+    if previous is None or previous.day != day or previous.version >= version:
+        return None
+    if set(previous.collections) != {spec.name for spec in specs}:
+        return None
+    from sqlalchemy import select
+    from sqlmodel import col
+
+    from app.models import Change
+
+    rows = session.execute(
+        select(col(Change.version), col(Change.collection))
+        .where(col(Change.version) > previous.version, col(Change.version) <= version)
+        .distinct()
+    ).all()
+    if {row[0] for row in rows} != set(range(previous.version + 1, version + 1)):
+        return None
+    return frozenset(row[1] for row in rows)
 
 
 def value_tag(value: Mapping[str, Any] | None) -> str:
@@ -392,31 +519,39 @@ def value_tag(value: Mapping[str, Any] | None) -> str:
     return hashlib.blake2b(encoded, digest_size=6).hexdigest()
 
 
-def read_record_tags(session: Session) -> dict[tuple[str, str], str]:
-    """Every stored record's `value_tag`, in the snapshot's transaction."""
+def read_record_tags(
+    session: Session, collections: Collection[str] | None = None
+) -> dict[tuple[str, str], str]:
+    """Every stored record's `value_tag` (of `collections` only, if given), in the
+    snapshot's transaction."""
     from sqlalchemy import select
     from sqlmodel import col
 
     from app.models import RecordState
 
-    rows = session.execute(
-        select(col(RecordState.collection), col(RecordState.record_id), col(RecordState.value))
-    )
+    query = select(col(RecordState.collection), col(RecordState.record_id), col(RecordState.value))
+    if collections is not None:
+        query = query.where(col(RecordState.collection).in_(sorted(collections)))
+    rows = session.execute(query)
     return {(collection, record_id): value_tag(value) for collection, record_id, value in rows}
 
 
-def _latest_review(built: Iterable[Sequence[Built[Any]]]) -> dt.date | None:
+def _latest_review(collections: Iterable[CollectionData[Any]]) -> dt.date | None:
     reviewed: list[dt.date] = [
-        b.record.reviewed for items in built for b in items if getattr(b.record, "reviewed", None)
+        item.record.reviewed
+        for data in collections
+        for item in data.items
+        if getattr(item.record, "reviewed", None)
     ]
     return max(reviewed, default=None)
 
 
-def _newest_source(built: Sequence[Built[Any]]) -> str | None:
+def _newest_source(sources: CollectionData[Any] | None) -> str | None:
     """The newest source date: latest last day, the more precise date on a tie."""
     from app.models.base import last_day
 
-    dates: list[str] = [b.record.date for b in built if getattr(b.record, "date", None)]
+    items = sources.items if sources is not None else ()
+    dates: list[str] = [i.record.date for i in items if getattr(i.record, "date", None)]
     return max(dates, key=lambda value: (last_day(value), len(value)), default=None)
 
 

@@ -141,6 +141,11 @@ class Storage(Generic[C]):
     `RecordError`."""
     refers_to: tuple[str, ...] = ()
     """The collections `check` reads: their changes re-check this collection's records."""
+    check_reads: Callable[[C], Iterable[str]] | None = None
+    """With `refers_to` naming any collection: the collections `check` reads for one record
+    (a conflict's, the collection of the record it is about). A write re-checks only the
+    records whose check reads a collection it changed (all of them when it changes the
+    sources, which every citation names); None: every record."""
     cited: Callable[[C], Iterable[Cited]] | None = None
     """Nested items with their own citations (a dimension's CBM areas); the record's own
     `sources` need not be listed."""

@@ -1,5 +1,9 @@
 """Queries shared by the collection builders: citations and disputes, each read once per
-snapshot build (kept in the session's `info`) with column queries, not ORM objects."""
+snapshot build (kept in the session's `info`) with column queries, not ORM objects.
+
+When a snapshot reads only a few collections again (`PARTIAL_READ` in the session's
+`info`, set by an incremental build) the rows keyed by record are read per record type,
+when a builder first asks for one, instead of all at once."""
 
 import datetime as dt
 from collections import defaultdict
@@ -9,6 +13,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from app.core.languages import DEFAULT_LANGUAGE
+from app.core.snapshot import PARTIAL_READ
 from app.models import Citation, Conflict, ConflictClaim, Derivation, RecordReview, Source
 from app.models.citation import CitationPublic, DisputedClaimPublic
 from app.models.conflict import CLAIM_RECORD_TYPE
@@ -40,11 +45,43 @@ def _all_citations(session: Session) -> Grouped:
 
 def citations_for(*, session: Session, record_type: str) -> dict[str, list[CitationPublic]]:
     """Every citation of one record type, grouped by record, in their curated order."""
+    if _partial(session, "cica.citations"):
+        found = _of_type(session, "cica.citations.of", record_type, _citations_of)
+        return dict(found)
     return {
         rid: cites
         for (rtype, rid), cites in _all_citations(session).items()
         if rtype == record_type
     }
+
+
+def _partial(session: Session, cache: str) -> bool:
+    """Read per record type: an incremental build, unless everything is read already."""
+    return bool(session.info.get(PARTIAL_READ)) and cache not in session.info
+
+
+def _of_type(session: Session, cache: str, record_type: str, read: Any) -> Any:
+    by_type: dict[str, Any] = session.info.setdefault(cache, {})
+    if record_type not in by_type:
+        by_type[record_type] = read(session, record_type)
+    return by_type[record_type]
+
+
+def _citations_of(session: Session, record_type: str) -> dict[str, list[CitationPublic]]:
+    found: dict[str, list[CitationPublic]] = defaultdict(list)
+    rows = session.execute(
+        sa_select(
+            col(Citation.record_id),
+            col(Citation.source_id),
+            col(Citation.quote),
+            col(Citation.supports),
+        )
+        .where(col(Citation.record_type) == record_type)
+        .order_by(col(Citation.record_id), col(Citation.position))
+    )
+    for record_id, source_id, quote, supports in rows:
+        found[record_id].append(CitationPublic(source_id=source_id, quote=quote, supports=supports))
+    return found
 
 
 def _all_disputes(session: Session) -> Grouped:
@@ -71,7 +108,7 @@ def _all_disputes(session: Session) -> Grouped:
             .where(col(ConflictClaim.current).is_(False))
             .order_by(col(ConflictClaim.conflict_id), col(ConflictClaim.position))
         )
-        citations = _all_citations(session)
+        citations = citations_for(session=session, record_type=CLAIM_RECORD_TYPE)
         for conflict_id, position, value in claims:
             _, record_type, record_id, field = conflicts[conflict_id]
             if record_type is None:
@@ -81,7 +118,7 @@ def _all_disputes(session: Session) -> Grouped:
                     field=field,
                     value=value,
                     conflict_id=conflict_id,
-                    sources=citations.get((CLAIM_RECORD_TYPE, f"{conflict_id}/{position}"), []),
+                    sources=citations.get(f"{conflict_id}/{position}", []),
                 )
             )
         session.info["cica.disputes"] = cached
@@ -107,6 +144,8 @@ def sort_name(names: dict[str, str]) -> str:
 
 def reviewed_for(*, session: Session, record_type: str) -> dict[str, dt.date]:
     """When each record of one type was last checked against its sources."""
+    if _partial(session, "cica.reviews"):
+        return dict(_of_type(session, "cica.reviews.of", record_type, _reviews_of))
     cached: dict[tuple[str, str], dt.date] | None = session.info.get("cica.reviews")
     if cached is None:
         rows = session.execute(
@@ -123,6 +162,8 @@ def reviewed_for(*, session: Session, record_type: str) -> dict[str, dt.date]:
 
 def derivations_for(*, session: Session, record_type: str) -> dict[str, list[DerivationPublic]]:
     """The curated derivations of every record of one type, in their curated order."""
+    if _partial(session, "cica.derivations"):
+        return dict(_of_type(session, "cica.derivations.of", record_type, _derivations_of))
     cached: Grouped | None = session.info.get("cica.derivations")
     if cached is None:
         cached = defaultdict(list)
@@ -148,6 +189,39 @@ def derivations_for(*, session: Session, record_type: str) -> dict[str, list[Der
             )
         session.info["cica.derivations"] = cached
     return {rid: items for (rtype, rid), items in cached.items() if rtype == record_type}
+
+
+def _reviews_of(session: Session, record_type: str) -> dict[str, dt.date]:
+    rows = session.execute(
+        sa_select(col(RecordReview.record_id), col(RecordReview.reviewed)).where(
+            col(RecordReview.record_type) == record_type
+        )
+    )
+    return {rid: day for rid, day in rows}
+
+
+def _derivations_of(session: Session, record_type: str) -> dict[str, list[DerivationPublic]]:
+    found: dict[str, list[DerivationPublic]] = defaultdict(list)
+    rows = session.execute(
+        sa_select(
+            col(Derivation.record_id),
+            col(Derivation.fields),
+            col(Derivation.rule),
+            col(Derivation.premises),
+        )
+        .where(col(Derivation.record_type) == record_type)
+        .order_by(col(Derivation.record_id), col(Derivation.position))
+    )
+    for rid, fields, rule, premises in rows:
+        found[rid].append(
+            DerivationPublic(
+                fields=fields,
+                rule=rule,
+                premises=[PremisePublic.of(p) for p in premises],
+                computed=False,
+            )
+        )
+    return found
 
 
 def source_dates(session: Session) -> dict[str, str]:

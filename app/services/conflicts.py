@@ -167,5 +167,6 @@ STORAGE = Storage(
     rows=rows,
     check=check,
     refers_to=(ANY_COLLECTION,),
+    check_reads=lambda conflict: (conflict.record.collection,) if conflict.record else (),
     cited=cited,
 )

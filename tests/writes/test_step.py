@@ -252,3 +252,23 @@ def test_a_dry_run_says_what_it_would_do_and_writes_nothing(
     assert [c.action for c in applied.changes] == ["created"]
     assert applied.version == _version(seeded) + 1
     assert _dump(seeded) == before
+
+
+def test_a_write_that_contradicts_a_conflicts_current_claim_is_refused(
+    seeded: Engine, dataset: Dataset
+) -> None:
+    """A write re-checks the conflicts about the collection it changes (and only those:
+    `Storage.check_reads`): a record may not leave the value its conflict calls current."""
+    conflict = next(
+        c
+        for c in dataset.conflicts
+        if c.record is not None and c.record.collection == "councils" and c.field == "seat"
+    )
+    assert conflict.record is not None
+    council = next(r for r in dataset.records["councils"] if r.id == conflict.record.id)
+    current = next(claim.value for claim in conflict.claims if claim.current)
+    moved = council.model_copy(update={"seat": current + " (moved)"})
+    start = _version(seeded)
+    with pytest.raises(ChangesetError, match="current claim"):
+        apply(seeded, _one(Operation.update("councils", moved)), COLLECTIONS)
+    assert _version(seeded) == start
