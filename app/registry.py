@@ -426,6 +426,7 @@ CHANGES = CollectionSpec(
     object_params=params.ChangeParams,
     build=changes.not_in_snapshot,
     paged=FeedReader(frozenset()),
+    shows=frozenset(),  # nothing of it is in a snapshot: no change rebuilds it
     keep=changes.keep,
     sort_keys=changes.SORT_KEYS,
     searchable=False,

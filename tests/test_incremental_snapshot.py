@@ -153,6 +153,8 @@ def test_each_collection_shows_every_collection_whose_tables_its_builder_reads(
         for table in spec.storage.tables if spec.storage else ():
             writers.setdefault(table.name, set()).add(spec.name)
     for spec in COLLECTIONS:
+        if spec.paged is not None:  # read from the database page by page, never built
+            continue
         read: set[str] = set()
         with Session(seeded_engine) as session:
 

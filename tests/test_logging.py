@@ -106,7 +106,7 @@ def test_every_problem_names_its_request(client: TestClient) -> None:
     cases = [
         ("GET", "/v1/members?shoe=1", {}, 400),
         ("GET", "/no/such/route", {}, 404),
-        ("POST", "/v1/members", {}, 405),
+        ("PUT", "/v1/members", {}, 405),
         ("GET", "/v1/members", {"Accept": "image/png"}, 406),
         ("GET", "/v1/members?limit=0", {}, 422),
         ("GET", "/v1/exports?x=1", {}, 400),
