@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from app import params
+from app.core.snapshot import CITATIONS
 from app.models.cbm import CbmDimensionPublic
 from app.models.chairmanship import ChairmanshipPublic
 from app.models.change import ChangePublic
@@ -330,6 +331,7 @@ CONFLICTS = CollectionSpec(
 )
 SOURCES = CollectionSpec(
     name=sources.COLLECTION,
+    shows=frozenset({CITATIONS}),  # how many citations name each source, of every collection
     storage=sources.STORAGE,
     public_model=SourcePublic,
     list_params=params.SourceListParams,

@@ -76,6 +76,19 @@ class CollectionSpec(Generic[R, P]):
     the sources every citation's date comes from): a change to one of them rebuilds this
     collection in an incremental snapshot (`app.core.snapshot.affected`). Rows keyed by
     record (citations, reviews, derivations) are taken to be read for the collection's own
-    records only. None, the default: it shows every collection (the sources count every
-    citation), so it is rebuilt on any change. tests/test_incremental_snapshot.py checks
-    the tables each builder reads against this."""
+    records only. None, the default: it shows every collection and the citations (the
+    organization counts records of many), so it is rebuilt on any change. tests/test_incremental_snapshot.py checks
+    the tables each builder reads against this. `app.core.snapshot.CITATIONS` among them:
+    it reads the citations of every collection."""
+
+    @property
+    def citing_fields(self) -> frozenset[str] | None:
+        """The fields of a stored record whose change may change its citation rows: its
+        `sources`; None (any field) when nested items carry citations too (`Storage.cited`),
+        as they live in fields of their own."""
+        if self.storage is None:
+            return frozenset()
+        if self.storage.cited is not None:
+            return None
+        fields = self.storage.schema.model_fields
+        return frozenset(f.alias or name for name, f in fields.items() if name == "sources")

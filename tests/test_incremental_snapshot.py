@@ -14,7 +14,7 @@ from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.sql.util import find_tables
 from sqlmodel import Session
 
-from app.core.snapshot import Snapshot, affected, build_snapshot
+from app.core.snapshot import CITATIONS, Snapshot, affected, build_snapshot
 from app.registry import COLLECTIONS
 from app.writes.changeset import Changeset, Operation
 from app.writes.step import apply
@@ -107,11 +107,72 @@ def test_an_incremental_snapshot_equals_a_full_build_after_an_edit(
     assert incremental.version == previous.version + 1
     assert collection in incremental.rebuilt
     assert served(full) != served(previous)
-    # What nothing shows of the edit is kept, not read again.
-    unaffected = [spec.name for spec in COLLECTIONS if not affected(spec, {collection})]
+    # What nothing shows of the edit is kept, not read again. The edit leaves the record's
+    # `sources` as they were: its citations changed only if nested items carry some.
+    spec = next(spec for spec in COLLECTIONS if spec.name == collection)
+    changed = {collection} | ({CITATIONS} if spec.citing_fields is None else set())
+    unaffected = [spec.name for spec in COLLECTIONS if not affected(spec, changed)]
     for name in unaffected:
         assert incremental.collections[name] is previous.collections[name]
     assert set(incremental.rebuilt).isdisjoint(unaffected)
+
+
+def write(engine: Engine, *operations: Operation) -> None:
+    changeset = Changeset(operations, author="test", summary="s", request_id="r")
+    assert apply(engine, changeset, COLLECTIONS).changed
+
+
+def test_an_edit_that_leaves_the_citations_keeps_the_sources(
+    seeded: Engine, dataset: Dataset
+) -> None:
+    """The sources count the citations of every collection: an edit that changes no
+    record's `sources` leaves every count as it was, so they are not read again."""
+    previous = build_snapshot(seeded, COLLECTIONS)
+    write(seeded, Operation.update("officials", edited(dataset.records["officials"][0])))
+    incremental = build_snapshot(seeded, COLLECTIONS, previous=previous)
+    assert "sources" not in incremental.rebuilt
+    assert incremental.collections["sources"] is previous.collections["sources"]
+    assert served(incremental) == served(build_snapshot(seeded, COLLECTIONS))
+
+
+def test_an_edit_of_a_records_citations_counts_them_again(seeded: Engine, dataset: Dataset) -> None:
+    previous = build_snapshot(seeded, COLLECTIONS)
+    record = dataset.records["officials"][0]
+    cited = record.sources[0]  # type: ignore[attr-defined]
+    write(
+        seeded,
+        Operation.update(
+            "officials",
+            record.model_copy(
+                update={
+                    "sources": [*record.sources, cited]  # type: ignore[attr-defined]
+                }
+            ),
+        ),
+    )
+    incremental = build_snapshot(seeded, COLLECTIONS, previous=previous)
+    assert "sources" in incremental.rebuilt
+    full = build_snapshot(seeded, COLLECTIONS)
+    assert served(incremental) == served(full)
+    counted = full.collections["sources"].by_id[cited.source_id].record.citations
+    assert counted == previous.collections["sources"].by_id[cited.source_id].record.citations + 1
+
+
+def test_a_create_and_a_delete_count_the_citations_again(seeded: Engine, dataset: Dataset) -> None:
+    """A new record brings its citations and a deleted one takes them away."""
+    record = dataset.records["officials"][0]
+    copy = edited(record).model_copy(update={"id": "incremental-test-copy"})
+    snapshot = build_snapshot(seeded, COLLECTIONS)
+    for operation in (
+        Operation.create("officials", copy),
+        Operation.delete("officials", "incremental-test-copy"),
+    ):
+        write(seeded, operation)
+        incremental = build_snapshot(seeded, COLLECTIONS, previous=snapshot)
+        assert "sources" in incremental.rebuilt
+        assert served(incremental) == served(build_snapshot(seeded, COLLECTIONS))
+        assert served(incremental) != served(snapshot)
+        snapshot = incremental
 
 
 def test_several_versions_since_the_previous_snapshot_are_read_together(
@@ -166,6 +227,10 @@ def test_each_collection_shows_every_collection_whose_tables_its_builder_reads(
         assert read, spec.name
         if spec.shows is None:
             continue
+        # The sources count every collection's citations (the one builder that reads
+        # citations not of its own records): they show CITATIONS.
+        if spec.name == "sources":
+            assert "citations" in read and CITATIONS in spec.shows
         shown = {
             writer for table in read - RECORD_KEYED for writer in writers.get(table, {spec.name})
         }

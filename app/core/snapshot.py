@@ -58,6 +58,15 @@ class Readable(Protocol):
     @property
     def shows(self) -> frozenset[str] | None: ...
 
+    @property
+    def citing_fields(self) -> frozenset[str] | None: ...
+
+
+CITATIONS = "citations"
+"""Not a collection: what `shows` names for the citations of every collection (the sources
+count them), and what the changed set of an incremental snapshot holds when a version may
+have changed any citation (`_changed_since`)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Interval:
@@ -445,7 +454,7 @@ def build_snapshot(
         rebuilt = [spec for spec in specs if changed is None or affected(spec, changed)]
         session.info[PARTIAL_READ] = len(rebuilt) <= PARTIAL_SHARE * len(specs)
         raw = {spec.name: spec.build(session, day) for spec in rebuilt}
-        tags = read_record_tags(session, changed)
+        tags = read_record_tags(session, None if changed is None else changed - {CITATIONS})
     collections: dict[str, CollectionData[Any]] = {}
     for spec in specs:
         if spec.name in raw:
@@ -475,8 +484,9 @@ def build_snapshot(
 
 
 def affected(spec: Readable, changed: Collection[str]) -> bool:
-    """Whether `spec`'s records may differ once the collections `changed` have: it is one of
-    them, or shows one of them (`shows`; None: it shows every collection)."""
+    """Whether `spec`'s records may differ once the collections `changed` have (and the
+    citations, if `changed` holds `CITATIONS`): it is one of them, or shows one of them
+    (`shows`; None: it shows every collection and the citations)."""
     shows = spec.shows
     return shows is None or spec.name in changed or not shows.isdisjoint(changed)
 
@@ -489,8 +499,9 @@ def _changed_since(
     specs: Sequence[Readable],
 ) -> frozenset[str] | None:
     """The collections the change feed names for the versions after `previous` up to
-    `version`; None when everything must be read (no previous, a new day, other
-    collections, or a version the feed has no entry for)."""
+    `version`, with `CITATIONS` when an entry may have changed citations (`cites`); None
+    when everything must be read (no previous, a new day, other collections, or a version
+    the feed has no entry for)."""
     if previous is None or previous.day != day or previous.version >= version:
         return None
     if set(previous.collections) != {spec.name for spec in specs}:
@@ -501,13 +512,26 @@ def _changed_since(
     from app.models import Change
 
     rows = session.execute(
-        select(col(Change.version), col(Change.collection))
-        .where(col(Change.version) > previous.version, col(Change.version) <= version)
-        .distinct()
+        select(
+            col(Change.version), col(Change.collection), col(Change.action), col(Change.fields)
+        ).where(col(Change.version) > previous.version, col(Change.version) <= version)
     ).all()
     if {row[0] for row in rows} != set(range(previous.version + 1, version + 1)):
         return None
-    return frozenset(row[1] for row in rows)
+    citing = {spec.name: spec.citing_fields for spec in specs}
+    changed = {row[1] for row in rows}
+    if any(cites(citing.get(row[1]), row[2], row[3]) for row in rows):
+        changed.add(CITATIONS)
+    return frozenset(changed)
+
+
+def cites(citing_fields: frozenset[str] | None, action: str, fields: Sequence[str]) -> bool:
+    """Whether a feed entry may have changed its collection's citations: a created or
+    deleted record, or an update of a field that carries them (`citing_fields`; None: any
+    field, as for a collection whose nested items carry citations)."""
+    if action != "updated" or citing_fields is None:
+        return True
+    return not citing_fields.isdisjoint(fields)
 
 
 def value_tag(value: Mapping[str, Any] | None) -> str:
