@@ -46,18 +46,21 @@ def take_writers_lock(connection: Connection, *, wait: float) -> None:
         finally:
             connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(before)}")
         return
-    settings = ("lock_timeout", "statement_timeout")
-    before_values = {
-        name: connection.execute(text("SELECT current_setting(:name)"), {"name": name}).scalar_one()
-        for name in settings
-    }
-    for name in settings:
-        connection.execute(
-            text("SELECT set_config(:name, :value, true)"),
-            {"name": name, "value": f"{milliseconds}ms"},
-        )
+    # Three round trips besides the lock, each setting read or set at once.
+    lock, statement = connection.execute(
+        text("SELECT current_setting('lock_timeout'), current_setting('statement_timeout')")
+    ).one()
+    _set_timeouts(connection, f"{milliseconds}ms", f"{milliseconds}ms")
     connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITERS_LOCK_KEY})
-    for name, value in before_values.items():
-        connection.execute(
-            text("SELECT set_config(:name, :value, true)"), {"name": name, "value": value}
-        )
+    _set_timeouts(connection, lock, statement)
+
+
+def _set_timeouts(connection: Connection, lock: str, statement: str) -> None:
+    """`lock_timeout` and `statement_timeout` for the rest of the transaction."""
+    connection.execute(
+        text(
+            "SELECT set_config('lock_timeout', :lock, true),"
+            " set_config('statement_timeout', :statement, true)"
+        ),
+        {"lock": lock, "statement": statement},
+    )
