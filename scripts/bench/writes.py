@@ -57,7 +57,6 @@ def measure_writes(database_url: str) -> WriteFigures:
         engine = build_engine(Settings(database_url=database_url))
         key = _key(engine)
         engine.dispose()
-        time.sleep(1.5)  # every server knows a new key within a second
         base = server.base
         headers = {"Authorization": f"Bearer {key}"}
         with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
