@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 from pydantic import Field as PydanticField
-from sqlalchemy import JSON, Column, DateTime
+from sqlalchemy import JSON, Column, DateTime, Index
 from sqlmodel import Field, SQLModel
 
 from app.models.base import UtcDateTime, one_of, utc_now
@@ -22,7 +22,11 @@ CHANGE_ACTIONS: tuple[str, ...] = ChangeAction.__args__  # type: ignore[attr-def
 
 class Change(SQLModel, table=True):
     __tablename__ = "changes"
-    __table_args__ = (one_of("action", CHANGE_ACTIONS),)
+    __table_args__ = (
+        one_of("action", CHANGE_ACTIONS),
+        # A page filtered by collection counts and reads its entries from the index.
+        Index("ix_changes_collection_id", "collection", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     version: int = Field(index=True)

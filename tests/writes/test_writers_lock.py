@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine, select, text
 from sqlmodel import Session
 
@@ -165,13 +164,15 @@ def test_a_writer_waits_for_the_one_inside(fresh_engine: Engine) -> None:
 
 def test_the_lock_leaves_the_connections_timeouts_as_they_were(fresh_engine: Engine) -> None:
     """The long wait for the lock bounds that wait only: later statements keep the
-    timeouts the connection had (`CICA_DB_TIMEOUT`)."""
-    if fresh_engine.dialect.name != "postgresql":
-        pytest.skip("SQLite has no statement timeouts")
-    query = "SELECT current_setting('lock_timeout'), current_setting('statement_timeout')"
+    timeouts the connection had (`CICA_DB_TIMEOUT`): PostgreSQL's lock and statement
+    timeouts, SQLite's busy timeout."""
+    if fresh_engine.dialect.name == "postgresql":
+        query = "SELECT current_setting('lock_timeout'), current_setting('statement_timeout')"
+    else:
+        query = "PRAGMA busy_timeout"
     with fresh_engine.connect() as connection:
         before = tuple(connection.exec_driver_sql(query).one())
     with writer_session(fresh_engine, wait=7) as session:
         inside = tuple(session.connection().exec_driver_sql(query).one())
     assert inside == before
-    assert "7s" not in inside
+    assert "7s" not in inside and 7000 not in inside
