@@ -91,6 +91,12 @@ def _refused(detail: str, error: str = "invalid_token") -> Unauthorized:
     )
 
 
+def _bearer_key(authorization: bytes) -> "re.Match[bytes] | None":
+    """The key of a `Bearer` credential, if well-formed (groups: public id, secret)."""
+    scheme, _, token = authorization.strip().partition(b" ")
+    return KEY_PATTERN.fullmatch(token.strip()) if scheme.lower() == b"bearer" else None
+
+
 class KeyRing:
     """The keys this process knows, by public id; replaced whole at each poll."""
 
@@ -132,14 +138,12 @@ class KeyRing:
     def is_unknown(self, authorization: bytes) -> bool:
         """A well-formed key whose public id this ring does not hold (perhaps made since
         the last poll)."""
-        scheme, _, token = authorization.strip().partition(b" ")
-        match = KEY_PATTERN.fullmatch(token.strip()) if scheme.lower() == b"bearer" else None
+        match = _bearer_key(authorization)
         return match is not None and self.loaded and match.group(1).decode() not in self.keys
 
     def _verify(self, authorization: bytes) -> str:
         """The public id of a well-formed key whose secret matches its stored hash."""
-        scheme, _, token = authorization.strip().partition(b" ")
-        match = KEY_PATTERN.fullmatch(token.strip()) if scheme.lower() == b"bearer" else None
+        match = _bearer_key(authorization)
         if match is None:
             raise _refused(f"Malformed credentials: {BEARER_HELP}.")
         if not self.loaded:

@@ -25,22 +25,28 @@ Grouped = dict[tuple[str, str], list[Any]]
 def _all_citations(session: Session) -> Grouped:
     cached: Grouped | None = session.info.get("cica.citations")
     if cached is None:
-        cached = defaultdict(list)
-        rows = session.execute(
-            sa_select(
-                col(Citation.record_type),
-                col(Citation.record_id),
-                col(Citation.source_id),
-                col(Citation.quote),
-                col(Citation.supports),
-            ).order_by(col(Citation.record_type), col(Citation.record_id), col(Citation.position))
-        )
-        for record_type, record_id, source_id, quote, supports in rows:
-            cached[(record_type, record_id)].append(
-                CitationPublic(source_id=source_id, quote=quote, supports=supports)
-            )
-        session.info["cica.citations"] = cached
+        cached = session.info["cica.citations"] = _read_citations(session, None)
     return cached
+
+
+def _read_citations(session: Session, record_type: str | None) -> Grouped:
+    """Citations by (record type, record id), in their curated order: of one record type,
+    or (None) of every one."""
+    found: Grouped = defaultdict(list)
+    query = sa_select(
+        col(Citation.record_type),
+        col(Citation.record_id),
+        col(Citation.source_id),
+        col(Citation.quote),
+        col(Citation.supports),
+    ).order_by(col(Citation.record_type), col(Citation.record_id), col(Citation.position))
+    if record_type is not None:
+        query = query.where(col(Citation.record_type) == record_type)
+    for rtype, rid, source_id, quote, supports in session.execute(query):
+        found[(rtype, rid)].append(
+            CitationPublic(source_id=source_id, quote=quote, supports=supports)
+        )
+    return found
 
 
 def citations_for(*, session: Session, record_type: str) -> dict[str, list[CitationPublic]]:
@@ -68,20 +74,7 @@ def _of_type(session: Session, cache: str, record_type: str, read: Any) -> Any:
 
 
 def _citations_of(session: Session, record_type: str) -> dict[str, list[CitationPublic]]:
-    found: dict[str, list[CitationPublic]] = defaultdict(list)
-    rows = session.execute(
-        sa_select(
-            col(Citation.record_id),
-            col(Citation.source_id),
-            col(Citation.quote),
-            col(Citation.supports),
-        )
-        .where(col(Citation.record_type) == record_type)
-        .order_by(col(Citation.record_id), col(Citation.position))
-    )
-    for record_id, source_id, quote, supports in rows:
-        found[record_id].append(CitationPublic(source_id=source_id, quote=quote, supports=supports))
-    return found
+    return {rid: cites for (_, rid), cites in _read_citations(session, record_type).items()}
 
 
 def _all_disputes(session: Session) -> Grouped:
@@ -166,28 +159,7 @@ def derivations_for(*, session: Session, record_type: str) -> dict[str, list[Der
         return dict(_of_type(session, "cica.derivations.of", record_type, _derivations_of))
     cached: Grouped | None = session.info.get("cica.derivations")
     if cached is None:
-        cached = defaultdict(list)
-        rows = session.execute(
-            sa_select(
-                col(Derivation.record_type),
-                col(Derivation.record_id),
-                col(Derivation.fields),
-                col(Derivation.rule),
-                col(Derivation.premises),
-            ).order_by(
-                col(Derivation.record_type), col(Derivation.record_id), col(Derivation.position)
-            )
-        )
-        for rtype, rid, fields, rule, premises in rows:
-            cached[(rtype, rid)].append(
-                DerivationPublic(
-                    fields=fields,
-                    rule=rule,
-                    premises=[PremisePublic.of(p) for p in premises],
-                    computed=False,
-                )
-            )
-        session.info["cica.derivations"] = cached
+        cached = session.info["cica.derivations"] = _read_derivations(session, None)
     return {rid: items for (rtype, rid), items in cached.items() if rtype == record_type}
 
 
@@ -201,19 +173,24 @@ def _reviews_of(session: Session, record_type: str) -> dict[str, dt.date]:
 
 
 def _derivations_of(session: Session, record_type: str) -> dict[str, list[DerivationPublic]]:
-    found: dict[str, list[DerivationPublic]] = defaultdict(list)
-    rows = session.execute(
-        sa_select(
-            col(Derivation.record_id),
-            col(Derivation.fields),
-            col(Derivation.rule),
-            col(Derivation.premises),
-        )
-        .where(col(Derivation.record_type) == record_type)
-        .order_by(col(Derivation.record_id), col(Derivation.position))
-    )
-    for rid, fields, rule, premises in rows:
-        found[rid].append(
+    return {rid: items for (_, rid), items in _read_derivations(session, record_type).items()}
+
+
+def _read_derivations(session: Session, record_type: str | None) -> Grouped:
+    """Derivations by (record type, record id), in their curated order: of one record
+    type, or (None) of every one."""
+    found: Grouped = defaultdict(list)
+    query = sa_select(
+        col(Derivation.record_type),
+        col(Derivation.record_id),
+        col(Derivation.fields),
+        col(Derivation.rule),
+        col(Derivation.premises),
+    ).order_by(col(Derivation.record_type), col(Derivation.record_id), col(Derivation.position))
+    if record_type is not None:
+        query = query.where(col(Derivation.record_type) == record_type)
+    for rtype, rid, fields, rule, premises in session.execute(query):
+        found[(rtype, rid)].append(
             DerivationPublic(
                 fields=fields,
                 rule=rule,
